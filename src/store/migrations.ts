@@ -1,0 +1,186 @@
+// Schema migrations, applied in order at start-up by Kysely's Migrator.
+
+import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+
+const m001: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('username', 'text', (c) => c.notNull().unique())
+      .addColumn('password_hash', 'text')
+      .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('totp_secret', 'text')
+      .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('locked_until', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('user_keys')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('public_key', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('roles')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      .execute();
+    await db.schema
+      .createTable('role_permissions')
+      .addColumn('role_id', 'integer', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+      .addColumn('permission', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('role_permissions_pk', ['role_id', 'permission'])
+      .execute();
+    await db.schema
+      .createTable('user_roles')
+      .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('role_id', 'integer', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('user_roles_pk', ['user_id', 'role_id'])
+      .execute();
+    await db.schema
+      .createTable('devices')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      .addColumn('host', 'text', (c) => c.notNull())
+      .addColumn('port', 'integer', (c) => c.notNull())
+      .addColumn('host_key', 'text')
+      .addColumn('trust_on_first_use', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('credentials')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('device_id', 'integer', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+      .addColumn('account', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('secret', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addUniqueConstraint('credentials_device_account', ['device_id', 'account'])
+      .execute();
+    await db.schema
+      .createTable('grants')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('credential_id', 'integer', (c) => c.notNull().references('credentials.id').onDelete('cascade'))
+      .addColumn('allow_port_forwarding', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addUniqueConstraint('grants_user_credential', ['user_id', 'credential_id'])
+      .execute();
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('session_id', 'text', (c) => c.notNull().unique())
+      .addColumn('user_id', 'integer')
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('origin_ip', 'text', (c) => c.notNull())
+      .addColumn('credential_id', 'integer')
+      .addColumn('credential', 'text', (c) => c.notNull())
+      .addColumn('device_id', 'integer')
+      .addColumn('device', 'text', (c) => c.notNull())
+      .addColumn('host', 'text', (c) => c.notNull())
+      .addColumn('protocol', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('command', 'text')
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('ended_at', 'text')
+      .addColumn('exit_status', 'integer')
+      .addColumn('bytes_in', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('bytes_out', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('end_reason', 'text')
+      .addColumn('error_message', 'text')
+      .addColumn('dropped_by', 'text')
+      .addColumn('recording_path', 'text')
+      .addColumn('recording_size', 'integer')
+      .addColumn('recording_duration', 'real')
+      .addColumn('recording_sha256', 'text')
+      .addColumn('prevent_purge', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('purged_at', 'text')
+      .addColumn('cols', 'integer')
+      .addColumn('rows', 'integer')
+      .execute();
+    for (const col of ['started_at', 'status', 'username', 'device', 'credential', 'origin_ip']) {
+      await db.schema.createIndex(`sessions_${col}`).on('sessions').column(col).execute();
+    }
+    await db.schema
+      .createTable('session_events')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('session_id', 'integer', (c) => c.notNull().references('sessions.id'))
+      .addColumn('user_id', 'integer')
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull())
+      .addColumn('note', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('session_events_session').on('session_events').column('session_id').execute();
+    await db.schema
+      .createTable('session_auditors')
+      .addColumn('session_id', 'integer', (c) => c.notNull().references('sessions.id'))
+      .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
+      .addPrimaryKeyConstraint('session_auditors_pk', ['session_id', 'user_id'])
+      .execute();
+    await db.schema.createIndex('session_auditors_user').on('session_auditors').column('user_id').execute();
+    await db.schema
+      .createTable('session_blocks')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
+      .addColumn('session_id', 'integer')
+      .addColumn('blocked_by', 'text', (c) => c.notNull())
+      .addColumn('blocked_at', 'text', (c) => c.notNull())
+      .addColumn('released_by', 'text')
+      .addColumn('released_at', 'text')
+      .execute();
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('target', 'text', (c) => c.notNull())
+      .addColumn('details', 'text', (c) => c.notNull())
+      .addColumn('prev_hash', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('settings')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('api_tokens')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('csrf', 'text', (c) => c.notNull())
+      .execute();
+    // The audit trail is append-only at the database level too: edits and deletes abort.
+    await sql`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
+    await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
+  },
+};
+
+/** All migrations, by name; names sort in application order. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '001_initial': m001,
+};
+
+class StaticProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}
+
+/** Brings the schema up to date; throws with the failing migration's error. */
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed`, { cause: error });
+  }
+}

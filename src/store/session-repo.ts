@@ -1,0 +1,195 @@
+// Sessions (the Remote Sessions list), their auditors and counters, in SQLite.
+
+import { sql, type Kysely } from 'kysely';
+import type { NewSession, SessionEnd, SessionQuery, SessionRepo, SessionSortField } from '../core/ports.js';
+import type { SessionProtocol, SessionRecord, SessionStatus, SessionType } from '../core/types.js';
+import type { Database, SessionsTable } from './schema.js';
+import { fromDb, toDb } from './database.js';
+
+type Row = Omit<SessionsTable, 'id'> & { id: number };
+
+function map(r: Row): SessionRecord {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    userId: r.user_id,
+    user: r.username,
+    originIp: r.origin_ip,
+    credentialId: r.credential_id,
+    credential: r.credential,
+    deviceId: r.device_id,
+    device: r.device,
+    host: r.host,
+    protocol: r.protocol as SessionProtocol,
+    type: r.type as SessionType,
+    command: r.command,
+    status: r.status as SessionStatus,
+    startedAt: new Date(r.started_at),
+    endedAt: fromDb(r.ended_at),
+    exitStatus: r.exit_status,
+    bytesIn: r.bytes_in,
+    bytesOut: r.bytes_out,
+    endReason: r.end_reason,
+    errorMessage: r.error_message,
+    droppedBy: r.dropped_by,
+    recordingPath: r.recording_path,
+    recordingSize: r.recording_size,
+    recordingDuration: r.recording_duration,
+    recordingSha256: r.recording_sha256,
+    preventPurge: r.prevent_purge === 1,
+    purgedAt: fromDb(r.purged_at),
+    cols: r.cols,
+    rows: r.rows,
+  };
+}
+
+const SORT_COLUMNS: Record<SessionSortField, keyof SessionsTable> = {
+  id: 'id',
+  sessionId: 'session_id',
+  user: 'username',
+  originIp: 'origin_ip',
+  credential: 'credential',
+  device: 'device',
+  protocol: 'protocol',
+  startedAt: 'started_at',
+  endedAt: 'ended_at',
+  status: 'status',
+};
+
+/** Escapes LIKE wildcards so a filter matches the text the user typed, not a pattern. */
+function like(value: string): string {
+  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export class SqliteSessionRepo implements SessionRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(s: NewSession): Promise<SessionRecord> {
+    const r = await this.db
+      .insertInto('sessions')
+      .values({
+        session_id: s.sessionId,
+        user_id: s.userId,
+        username: s.user,
+        origin_ip: s.originIp,
+        credential_id: s.credentialId,
+        credential: s.credential,
+        device_id: s.deviceId,
+        device: s.device,
+        host: s.host,
+        protocol: s.protocol,
+        type: s.type,
+        command: s.command,
+        status: s.status,
+        started_at: toDb(s.startedAt),
+        ended_at: s.status === 'active' ? null : toDb(s.startedAt),
+        exit_status: null,
+        bytes_in: 0,
+        bytes_out: 0,
+        end_reason: null,
+        error_message: null,
+        dropped_by: null,
+        recording_path: s.recordingPath,
+        recording_size: null,
+        recording_duration: null,
+        recording_sha256: null,
+        prevent_purge: 0,
+        purged_at: null,
+        cols: s.cols,
+        rows: s.rows,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return map(r as Row);
+  }
+
+  async get(id: number): Promise<SessionRecord | null> {
+    const r = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? map(r as Row) : null;
+  }
+  async bySessionId(sessionId: string): Promise<SessionRecord | null> {
+    const r = await this.db.selectFrom('sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+    return r ? map(r as Row) : null;
+  }
+
+  async end(id: number, e: SessionEnd): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({
+        status: e.status,
+        ended_at: toDb(e.endedAt),
+        exit_status: e.exitStatus,
+        bytes_in: e.bytesIn,
+        bytes_out: e.bytesOut,
+        end_reason: e.endReason,
+        error_message: e.errorMessage,
+        dropped_by: e.droppedBy ?? null,
+        recording_size: e.recordingSize,
+        recording_duration: e.recordingDuration,
+        recording_sha256: e.recordingSha256,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async updateCounters(id: number, bytesIn: number, bytesOut: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ bytes_in: bytesIn, bytes_out: bytesOut }).where('id', '=', id).execute();
+  }
+
+  async query(q: SessionQuery): Promise<{ items: SessionRecord[]; total: number }> {
+    let base = this.db.selectFrom('sessions');
+    if (q.id !== undefined) base = base.where('id', '=', q.id);
+    if (q.sessionId) base = base.where(sql`session_id`, 'like', sql`${like(q.sessionId)} ESCAPE '\\'`);
+    if (q.user) base = base.where(sql`username`, 'like', sql`${like(q.user)} ESCAPE '\\'`);
+    if (q.credential) base = base.where(sql`credential`, 'like', sql`${like(q.credential)} ESCAPE '\\'`);
+    if (q.device) base = base.where(sql`device`, 'like', sql`${like(q.device)} ESCAPE '\\'`);
+    if (q.originIp) base = base.where(sql`origin_ip`, 'like', sql`${like(q.originIp)} ESCAPE '\\'`);
+    if (q.protocol) base = base.where('protocol', '=', q.protocol);
+    if (q.status) base = base.where('status', '=', q.status);
+    if (q.startFrom) base = base.where('started_at', '>=', toDb(q.startFrom));
+    if (q.startTo) base = base.where('started_at', '<=', toDb(q.startTo));
+    if (q.preventPurge !== undefined) base = base.where('prevent_purge', '=', q.preventPurge ? 1 : 0);
+    if (q.auditorUserId !== undefined) {
+      const uid = q.auditorUserId;
+      base = base.where('id', 'in', this.db.selectFrom('session_auditors').select('session_id').where('user_id', '=', uid));
+    }
+    const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const pageSize = q.pageSize ?? 30;
+    const page = q.page ?? 1;
+    const col = SORT_COLUMNS[q.sort ?? 'id'];
+    const order = q.order ?? 'desc';
+    const rows = await base
+      .selectAll()
+      .orderBy(col, order)
+      .orderBy('id', order)
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute();
+    return { items: rows.map((r) => map(r as Row)), total: Number(totalRow.n) };
+  }
+
+  async listActive(): Promise<SessionRecord[]> {
+    const rows = await this.db.selectFrom('sessions').selectAll().where('status', '=', 'active').orderBy('id').execute();
+    return rows.map((r) => map(r as Row));
+  }
+  async setPreventPurge(id: number, value: boolean): Promise<void> {
+    await this.db.updateTable('sessions').set({ prevent_purge: value ? 1 : 0 }).where('id', '=', id).execute();
+  }
+  async markPurged(id: number, at: Date): Promise<void> {
+    await this.db.updateTable('sessions').set({ purged_at: toDb(at) }).where('id', '=', id).execute();
+  }
+  async isAuditor(sessionId: number, userId: number): Promise<boolean> {
+    const r = await this.db.selectFrom('session_auditors').select('user_id').where('session_id', '=', sessionId).where('user_id', '=', userId).executeTakeFirst();
+    return r !== undefined;
+  }
+  async auditors(sessionId: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('session_auditors').select('user_id').where('session_id', '=', sessionId).orderBy('user_id').execute();
+    return rows.map((r) => r.user_id);
+  }
+  async setAuditors(sessionId: number, userIds: number[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('session_auditors').where('session_id', '=', sessionId).execute();
+      for (const uid of new Set(userIds)) await trx.insertInto('session_auditors').values({ session_id: sessionId, user_id: uid }).execute();
+    });
+  }
+}

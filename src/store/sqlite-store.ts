@@ -1,0 +1,49 @@
+// Builds every SQLite repository over one open database (used by the composition root and tests).
+
+import type { Clock } from '../core/clock.js';
+import type { AuditRepo, BlockRepo, CredentialRepo, DeviceRepo, EventRepo, GrantRepo, RoleRepo, SessionRepo, SettingsRepo, UserRepo } from '../core/ports.js';
+import { openDatabase, type OpenDatabase } from './database.js';
+import { SqliteUserRepo } from './user-repo.js';
+import { SqliteRoleRepo } from './role-repo.js';
+import { SqliteCredentialRepo, SqliteDeviceRepo, SqliteGrantRepo } from './vault-repos.js';
+import { SqliteSessionRepo } from './session-repo.js';
+import { SqliteBlockRepo, SqliteEventRepo, SqliteSettingsRepo } from './event-repos.js';
+import { SqliteAuditRepo } from './audit-repo.js';
+
+/** The repositories of one database. */
+export interface Repos {
+  users: UserRepo;
+  roles: RoleRepo;
+  devices: DeviceRepo;
+  credentials: CredentialRepo;
+  grants: GrantRepo;
+  sessions: SessionRepo;
+  events: EventRepo;
+  blocks: BlockRepo;
+  audit: AuditRepo;
+  settings: SettingsRepo;
+}
+
+export interface SqliteStore extends Repos {
+  database: OpenDatabase;
+  close(): Promise<void>;
+}
+
+export async function openSqliteStore(file: string, clock: Clock): Promise<SqliteStore> {
+  const database = await openDatabase({ file });
+  const db = database.db;
+  return {
+    database,
+    users: new SqliteUserRepo(db, clock),
+    roles: new SqliteRoleRepo(db),
+    devices: new SqliteDeviceRepo(db, clock),
+    credentials: new SqliteCredentialRepo(db, clock),
+    grants: new SqliteGrantRepo(db, clock),
+    sessions: new SqliteSessionRepo(db),
+    events: new SqliteEventRepo(db),
+    blocks: new SqliteBlockRepo(db),
+    audit: new SqliteAuditRepo(db),
+    settings: new SqliteSettingsRepo(db),
+    close: () => database.close(),
+  };
+}
