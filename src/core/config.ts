@@ -17,8 +17,8 @@ export const listenAddress = z
 
 export const configSchema = z.object({
   dataDir: z.string().min(1),
-  sshListen: listenAddress.default('0.0.0.0:2222'),
-  httpListen: listenAddress.default('127.0.0.1:8080'),
+  sshListen: listenAddress.prefault('0.0.0.0:2222'),
+  httpListen: listenAddress.prefault('127.0.0.1:8080'),
   /** Base64 or hex master key; when absent, DATA_DIR/master.key is used (created 0600). */
   masterKey: z.string().optional(),
   adminPassword: z.string().min(1).optional(),
