@@ -2,6 +2,8 @@
 
 import ssh2 from 'ssh2';
 
+const UNREADABLE = 'unsupported or malformed key (use the OpenSSH format, or PEM RSA/ECDSA)';
+
 /**
  * Returns why `pem` is not a usable unencrypted private key, or null when it is.
  * The message comes from the parser's fixed texts and never quotes the key.
@@ -11,10 +13,10 @@ export function validatePrivateKey(pem: string): string | null {
   try {
     parsed = ssh2.utils.parseKey(pem);
   } catch {
-    return 'the key could not be parsed';
+    return UNREADABLE;
   }
   if (parsed instanceof Error) {
-    return /encrypted|passphrase/i.test(parsed.message) ? 'encrypted private keys are not supported; remove the passphrase first' : 'the key could not be parsed';
+    return /encrypted|passphrase/i.test(parsed.message) ? 'encrypted private keys are not supported; remove the passphrase first' : UNREADABLE;
   }
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || !key.isPrivateKey()) return 'this is not a private key';

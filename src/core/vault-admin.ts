@@ -28,7 +28,7 @@ export interface AddDeviceInput {
 export type CredentialSecret = { password: string } | { privateKey: string };
 
 const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const ACCOUNT = /^[^\s@\p{Cc}]{1,64}$/u;
+const ACCOUNT = /^[^\s\p{Cc}]{1,64}$/u;
 const MAX_SECRET = 64 * 1024;
 const PRIVATE_KEY = /^-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END ([A-Z0-9]+ )*PRIVATE KEY-----\s*$/;
 

@@ -106,6 +106,12 @@ export class LiveSession {
     return r?.pendingBytes ?? 0;
   }
 
+  /** Resolves once the recorder has written what it holds (immediately when it cannot tell). For backpressure. */
+  async flushRecorder(): Promise<void> {
+    const r = this.deps.recorder as (Recorder & { flush?: () => Promise<void> }) | null;
+    await r?.flush?.();
+  }
+
   setBlocked(by: string | null, message: string): void {
     this.blockedBy = by;
     this.control?.notify(message);

@@ -1,20 +1,25 @@
 // Writes one session as an asciicast v2 file while it happens: decodes, coalesces, buffers, hashes and appends.
 
-import { createHash, type Hash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { Recorder, RecordingHeader, RecordingSummary } from '../core/ports.js';
 import { VigilError } from '../core/errors.js';
-import { formatHeader, isValidRecordingHeader, roundSeconds } from './asciicast-format.js';
+import { formatHeader, isValidRecordingHeader } from './asciicast-format.js';
+import { OrderedFileSink } from './ordered-file-sink.js';
 import { openRecordingFile, type RecordingFile } from './recording-file.js';
+import { JsonStringEncoder, MAX_ESCAPE_EXPANSION, Utf8Chunker } from './utf8-json.js';
 
-/** Output chunks are merged into one event while they arrive within this many ms of the event's first chunk. */
+/** Output chunks are merged into one event while they arrive within this many ms of the event's first chunk... */
 const COALESCE_MS = 5;
-/** ...and while the merged event holds fewer UTF-16 units than this. */
-const COALESCE_MAX_CHARS = 64 * 1024;
-/** Buffered lines are handed to the file as soon as they exceed this (UTF-16 units, ~bytes for terminal text). */
-const FLUSH_THRESHOLD_CHARS = 1024 * 1024;
+/** ...and while the merged event's encoded data is shorter than this. */
+const COALESCE_MAX_BYTES = 64 * 1024;
+/** A batch is handed to the file as soon as it reaches this size. */
+const FLUSH_THRESHOLD = 1024 * 1024;
+/** First capacity of a batch buffer; it grows by doubling, and the next batch starts near the last one's size. */
+const MIN_BATCH = 16 * 1024;
+/** Room kept for the `"]\n` that closes an open output event, and for an event's time prefix. */
+const SUFFIX_BYTES = 3;
+const PREFIX_BYTES = 48;
 
 export interface AsciicastWriterOptions {
   path: string;
@@ -27,20 +32,15 @@ export interface AsciicastWriterOptions {
   openFile?: (path: string) => Promise<RecordingFile>;
 }
 
-interface Batch {
-  buf: Buffer;
-  /** Time (s) of the last event in the batch. */
-  lastTime: number;
-}
-
 /**
  * An asciicast v2 {@link Recorder}.
  *
  * Invariants:
  * - Events are appended in call order; times are non-decreasing, in seconds since `open`, at most 6 decimals.
- * - At most one write is in flight; batches reach the file in the order they were formed.
+ * - Lines are encoded straight into a batch buffer (no JS string for the data); at most one batch write is in
+ *   flight, and batches reach the file in the order they were formed.
  * - SHA-256 and size cover exactly the bytes the file accepted, so the summary describes the file even after a failure.
- * - Data is handed to the file at most `flushIntervalMs` after it arrived (sooner past ~1 MiB buffered).
+ * - Data is handed to the file at most `flushIntervalMs` after it arrived (at once past 1 MiB).
  *
  * Backpressure: `output`/`input` never block. If the disk is slower than the session, buffered data grows;
  * the caller should watch {@link pendingBytes} and, above its own limit (say 8 MiB), pause the source and
@@ -48,39 +48,34 @@ interface Batch {
  */
 export class AsciicastWriter implements Recorder {
   readonly path: string;
-  private readonly file: RecordingFile;
   private readonly now: () => number;
   private readonly t0: number;
   private readonly flushIntervalMs: number;
-  private readonly outDecoder = new StringDecoder('utf8');
-  private readonly inDecoder = new StringDecoder('utf8');
-  private readonly hash: Hash = createHash('sha256');
+  private readonly outUtf8 = new Utf8Chunker();
+  private readonly inUtf8 = new Utf8Chunker();
+  private readonly outJson = new JsonStringEncoder();
+  private readonly inJson = new JsonStringEncoder();
+  private readonly sink: OrderedFileSink;
 
-  /** Output being coalesced into one event, and the time (ms since t0) of its first chunk. */
-  private outText = '';
+  /** The batch being filled (null when empty) and its used length. */
+  private buf: Buffer | null = null;
+  private used = 0;
+  private nextCapacity = MIN_BATCH;
+  /** An output event is open in the batch: its data is still being appended and its `"]\n` not yet written. */
+  private outOpen = false;
   private outStartMs = 0;
-  /** Formatted lines not yet encoded, and their total length. */
-  private lines: string[] = [];
-  private lineChars = 0;
-  /** Encoded batches waiting for the file, and their bytes (including one in flight). */
-  private queue: Batch[] = [];
-  private queuedBytes = 0;
-  private writing = false;
-  private idle: Promise<void> = Promise.resolve();
+  private outDataStart = 0;
   private timer: NodeJS.Timeout | null = null;
 
   private lastTime = 0;
-  private writtenTime = 0;
-  private writtenBytes = 0;
   private closing: Promise<RecordingSummary> | null = null;
-  private error: Error | null = null;
   private readonly errorListeners: Array<(err: Error) => void> = [];
 
   private constructor(opts: Required<Pick<AsciicastWriterOptions, 'path' | 'now' | 'flushIntervalMs'>>, file: RecordingFile) {
     this.path = opts.path;
     this.now = opts.now;
     this.flushIntervalMs = opts.flushIntervalMs;
-    this.file = file;
+    this.sink = new OrderedFileSink(file, (err) => this.failed(err));
     this.t0 = this.now();
   }
 
@@ -101,9 +96,11 @@ export class AsciicastWriter implements Recorder {
     const w = new AsciicastWriter({ path: opts.path, now: opts.now ?? (() => performance.now()), flushIntervalMs }, file);
     try {
       // The header is made durable at once, so after a crash a torn header can only mean "nothing was recorded".
-      w.lines.push(formatHeader(opts.header));
+      const line = formatHeader(opts.header);
+      w.reserve(Buffer.byteLength(line, 'utf8'));
+      w.used += w.buf!.write(line, w.used, 'utf8');
       await w.flush();
-      if (w.error) throw w.error;
+      if (w.sink.failure) throw w.sink.failure;
       await file.sync();
     } catch (err) {
       await file.close().catch(() => undefined);
@@ -112,51 +109,38 @@ export class AsciicastWriter implements Recorder {
     return w;
   }
 
-  /** Bytes accepted but not yet written to the file (approximate for text not yet encoded). */
+  /** Bytes accepted but not yet written to the file. */
   get pendingBytes(): number {
-    return this.outText.length + this.lineChars + this.queuedBytes;
+    return this.used + this.sink.pendingBytes;
   }
 
   output(data: Buffer): void {
-    if (this.closing || this.error) return;
-    const s = this.outDecoder.write(data);
-    if (s.length === 0) return;
-    const ms = this.now() - this.t0;
-    if (this.outText.length > 0 && ms - this.outStartMs > COALESCE_MS) this.emitOutput();
-    if (this.outText.length === 0) this.outStartMs = ms;
-    this.outText += s;
-    if (this.outText.length >= COALESCE_MAX_CHARS) this.emitOutput();
-    this.schedule();
+    if (this.closing || this.sink.failure) return;
+    this.appendOutput(this.outUtf8.take(data));
   }
 
   input(data: Buffer): void {
-    if (this.closing || this.error) return;
-    const s = this.inDecoder.write(data);
-    if (s.length === 0) return;
-    this.emitOutput();
-    this.emit(this.now() - this.t0, 'i', s);
-    this.schedule();
+    if (this.closing || this.sink.failure) return;
+    const bytes = this.inUtf8.take(data);
+    if (bytes.length > 0) this.appendEvent('i', bytes);
   }
 
   resize(cols: number, rows: number): void {
-    if (this.closing || this.error) return;
+    if (this.closing || this.sink.failure) return;
     if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols <= 0 || rows <= 0) return;
-    this.emitOutput();
-    this.emit(this.now() - this.t0, 'r', `${cols}x${rows}`);
-    this.schedule();
+    this.appendEvent('r', Buffer.from(`${cols}x${rows}`, 'latin1'));
   }
 
   onError(cb: (err: Error) => void): void {
     this.errorListeners.push(cb);
-    const err = this.error;
+    const err = this.sink.failure;
     if (err) queueMicrotask(() => callListener(cb, err));
   }
 
   /** Hands everything buffered to the file and resolves once it is written (or writing failed). Never rejects. */
   async flush(): Promise<void> {
-    this.emitOutput();
-    this.encodeLines();
-    await this.idle;
+    this.flushBatch();
+    await this.sink.drained();
   }
 
   close(): Promise<RecordingSummary> {
@@ -166,115 +150,96 @@ export class AsciicastWriter implements Recorder {
 
   private async finish(): Promise<RecordingSummary> {
     this.clearTimer();
-    if (!this.error) {
+    if (!this.sink.failure) {
       // Bytes of an unfinished UTF-8 sequence at the end become U+FFFD rather than vanish.
-      const outTail = this.outDecoder.end();
-      if (outTail.length > 0) {
-        if (this.outText.length === 0) this.outStartMs = this.now() - this.t0;
-        this.outText += outTail;
-      }
-      this.emitOutput();
-      const inTail = this.inDecoder.end();
-      if (inTail.length > 0) this.emit(this.now() - this.t0, 'i', inTail);
-      await this.flush();
+      this.appendOutput(this.outUtf8.end());
+      const inTail = this.inUtf8.end();
+      if (inTail.length > 0) this.appendEvent('i', inTail);
+      this.flushBatch();
     }
-    if (!this.error) {
-      try {
-        await this.file.sync();
-      } catch (err) {
-        this.fail(err);
-      }
-    }
-    try {
-      await this.file.close();
-    } catch (err) {
-      this.fail(err);
-    }
-    return {
-      path: this.path,
-      size: this.writtenBytes,
-      duration: roundSeconds(this.writtenTime, 3),
-      sha256: this.hash.digest('hex'),
-    };
+    return this.sink.finish(this.path);
   }
 
-  private emitOutput(): void {
-    if (this.outText.length === 0) return;
-    const text = this.outText;
-    this.outText = '';
-    this.emit(this.outStartMs, 'o', text);
+  /** Appends output to the open output event, or opens a new one when the coalescing window has passed. */
+  private appendOutput(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    const ms = this.now() - this.t0;
+    if (this.outOpen && (ms - this.outStartMs > COALESCE_MS || this.used - this.outDataStart >= COALESCE_MAX_BYTES)) {
+      this.closeOutput();
+    }
+    this.reserve(bytes.length * MAX_ESCAPE_EXPANSION + PREFIX_BYTES);
+    if (!this.outOpen) {
+      this.writePrefix(ms, 'o');
+      this.outOpen = true;
+      this.outStartMs = ms;
+      this.outDataStart = this.used;
+    }
+    this.used = this.outJson.encode(bytes, this.buf!, this.used);
+    this.afterAppend();
   }
 
-  private emit(ms: number, type: 'o' | 'i' | 'r', data: string): void {
+  /** Appends a whole input or resize event; an open output event is closed first to keep call order. */
+  private appendEvent(type: 'i' | 'r', bytes: Buffer): void {
+    this.closeOutput();
+    this.reserve(bytes.length * MAX_ESCAPE_EXPANSION + PREFIX_BYTES);
+    this.writePrefix(this.now() - this.t0, type);
+    this.used = this.inJson.encode(bytes, this.buf!, this.used);
+    this.buf!.write('"]\n', this.used, 'latin1');
+    this.used += SUFFIX_BYTES;
+    this.afterAppend();
+  }
+
+  private writePrefix(ms: number, type: 'o' | 'i' | 'r'): void {
     const t = Math.max(this.lastTime, Math.round(ms * 1000) / 1e6);
     this.lastTime = t;
-    const line = '[' + t + ',"' + type + '",' + JSON.stringify(data) + ']\n';
-    this.lines.push(line);
-    this.lineChars += line.length;
-    if (this.lineChars >= FLUSH_THRESHOLD_CHARS) this.encodeLines();
+    this.used += this.buf!.write('[' + t + ',"' + type + '","', this.used, 'latin1');
   }
 
-  /** Turns buffered lines into one batch and makes sure the write loop runs. */
-  private encodeLines(): void {
-    if (this.lines.length === 0 || this.error) return;
-    const text = this.lines.length === 1 ? this.lines[0] : this.lines.join('');
-    this.lines = [];
-    this.lineChars = 0;
-    const buf = Buffer.from(text, 'utf8');
-    this.queue.push({ buf, lastTime: this.lastTime });
-    this.queuedBytes += buf.length;
-    if (!this.writing) {
-      this.writing = true;
-      this.idle = this.writeLoop();
-    }
+  private closeOutput(): void {
+    if (!this.outOpen) return;
+    this.outOpen = false;
+    this.buf!.write('"]\n', this.used, 'latin1');
+    this.used += SUFFIX_BYTES;
   }
 
-  /** The only place that writes: drains the queue one writev at a time, so writes never overlap or reorder. */
-  private async writeLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0 && !this.error) {
-        const batches = this.queue;
-        this.queue = [];
-        let rest = batches.map((b) => b.buf);
-        while (rest.length > 0) {
-          const n = await this.file.writev(rest);
-          if (!(n > 0)) throw new Error('recording write made no progress');
-          rest = this.account(rest, n);
-        }
-        this.writtenTime = batches[batches.length - 1].lastTime;
-      }
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      this.writing = false;
-    }
+  private afterAppend(): void {
+    if (this.used >= FLUSH_THRESHOLD) this.flushBatch();
+    else this.schedule();
   }
 
-  /** Hashes and counts the first `n` bytes of `bufs` (now on disk); returns what is left to write. */
-  private account(bufs: Buffer[], n: number): Buffer[] {
-    this.writtenBytes += n;
-    this.queuedBytes -= n;
-    let i = 0;
-    while (i < bufs.length && n >= bufs[i].length) {
-      this.hash.update(bufs[i]);
-      n -= bufs[i].length;
-      i++;
-    }
-    if (i === bufs.length) return [];
-    const rest = bufs.slice(i);
-    if (n > 0) {
-      this.hash.update(rest[0].subarray(0, n));
-      rest[0] = rest[0].subarray(n);
-    }
-    return rest;
+  /**
+   * Makes room for `n` more bytes plus the closing of an open output event. Past the flush threshold the
+   * batch is handed over instead of grown, so a batch stays near 1 MiB.
+   */
+  private reserve(n: number): void {
+    const need = n + SUFFIX_BYTES;
+    if (this.buf && this.used + need <= this.buf.length) return;
+    if (this.used > 0 && this.used + need > FLUSH_THRESHOLD) this.flushBatch();
+    const old = this.buf;
+    const cap = Math.max(this.used + need, old ? old.length * 2 : this.nextCapacity);
+    const next = Buffer.allocUnsafe(cap);
+    if (old && this.used > 0) old.copy(next, 0, 0, this.used);
+    this.buf = next;
+  }
+
+  /** Closes the open output event and queues the batch for the write loop. */
+  private flushBatch(): void {
+    this.clearTimer();
+    if (this.sink.failure || !this.buf || this.used === 0) return;
+    this.closeOutput();
+    const data = this.buf.subarray(0, this.used);
+    // An interactive session after a burst goes back to small buffers; a bulk one keeps large ones.
+    this.nextCapacity = Math.max(MIN_BATCH, Math.min(2 * FLUSH_THRESHOLD, 2 ** Math.ceil(Math.log2(this.used))));
+    this.buf = null;
+    this.used = 0;
+    this.sink.push(data, this.lastTime);
   }
 
   private schedule(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.emitOutput();
-      this.encodeLines();
+      this.flushBatch();
     }, this.flushIntervalMs);
     // A recording alone must not keep the process alive; the session's sockets do.
     this.timer.unref();
@@ -285,18 +250,13 @@ export class AsciicastWriter implements Recorder {
     this.timer = null;
   }
 
-  /** Records the first failure, drops everything buffered (it can no longer be written) and tells the listeners. */
-  private fail(err: unknown): void {
-    if (this.error) return;
-    const e = err instanceof Error ? err : new Error(String(err));
-    this.error = e;
+  /** After a write failure: drop what is buffered (it can no longer be written) and tell the listeners. */
+  private failed(err: Error): void {
     this.clearTimer();
-    this.outText = '';
-    this.lines = [];
-    this.lineChars = 0;
-    this.queue = [];
-    this.queuedBytes = 0;
-    for (const cb of this.errorListeners) callListener(cb, e);
+    this.buf = null;
+    this.used = 0;
+    this.outOpen = false;
+    for (const cb of this.errorListeners) callListener(cb, err);
   }
 }
 

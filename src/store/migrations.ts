@@ -164,9 +164,20 @@ const m001: Migration = {
   },
 };
 
+const m002: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Set when a purge claims the session, before any of its files is deleted; purged_at is set once they all are.
+    await db.schema.alterTable('sessions').addColumn('purge_started_at', 'text').execute();
+    // Purge candidates are scanned by start time among unpurged rows; purged rows leave these partial indexes, so hourly runs stay cheap.
+    await sql`CREATE INDEX sessions_purge_pending ON sessions (started_at, id) WHERE purged_at IS NULL`.execute(db);
+    await sql`CREATE INDEX sessions_purge_claimed ON sessions (id) WHERE purge_started_at IS NOT NULL AND purged_at IS NULL`.execute(db);
+  },
+};
+
 /** All migrations, by name; names sort in application order. */
 export const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
+  '002_purge': m002,
 };
 
 class StaticProvider implements MigrationProvider {

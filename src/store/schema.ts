@@ -84,6 +84,8 @@ export interface SessionsTable {
   recording_sha256: string | null;
   prevent_purge: number;
   purged_at: string | null;
+  /** Set when a purge claimed the session; with purged_at still null, its files are being (or were partly) deleted. */
+  purge_started_at: string | null;
   cols: number | null;
   rows: number | null;
 }

@@ -1,0 +1,222 @@
+// The wire types of the REST API, defined once with zod; the web console imports them (so this file imports only zod).
+
+import { z } from 'zod';
+
+const id = z.number().int().positive();
+const timestamp = z.string().describe('ISO-8601 date-time, UTC');
+
+/** `{id}` path parameter. */
+export const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+export const userIdParams = z.object({ userId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+// ---- problems (RFC 9457) ----
+
+export const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(fieldIssueSchema).optional().describe('Field issues of a request that failed validation'),
+  })
+  .meta({ id: 'Problem' });
+export type Problem = z.infer<typeof problemSchema>;
+
+// ---- auth ----
+
+export const PERMISSION_NAMES = [
+  'PAM.Access.Connect',
+  'PAM.SessionManagement.View',
+  'PAM.SessionManagement.Livestream',
+  'PAM.SessionManagement.Recording',
+  'PAM.SessionManagement.Logs',
+  'PAM.SessionManagement.Drop',
+  'PAM.SessionManagement.Block',
+  'PAM.SessionManagement.PreventPurge',
+  'PAM.SessionManagement.Auditors',
+  'PAM.Vault.Manage',
+  'System.Users.Manage',
+  'System.Settings.Manage',
+] as const;
+
+export const loginRequestSchema = z.object({
+  username: z.string().min(1).max(256),
+  password: z.string().min(1).max(1024),
+  totp: z.string().max(16).optional().describe('TOTP code, required when the user is enrolled'),
+});
+export const currentUserSchema = z.object({ id, username: z.string(), roles: z.array(z.string()), permissions: z.array(z.string()) }).meta({ id: 'CurrentUser' });
+export const loginResponseSchema = z.object({
+  token: z.string().describe('Bearer token for scripts and the CLI; the browser uses the vigil_session cookie instead'),
+  csrfToken: z.string().describe('Send as X-CSRF-Token on state-changing requests authenticated by the cookie'),
+  expiresAt: timestamp,
+  user: currentUserSchema,
+});
+export const meResponseSchema = z.object({ user: currentUserSchema, csrfToken: z.string(), expiresAt: timestamp });
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+export type LoginResponse = z.infer<typeof loginResponseSchema>;
+export type MeResponse = z.infer<typeof meResponseSchema>;
+
+// ---- sessions ----
+
+export const SESSION_STATUS_VALUES = ['active', 'completed', 'dropped', 'interrupted', 'failed'] as const;
+export const SESSION_ACTION_VALUES = ['livestream', 'drop', 'block', 'logs', 'video', 'preventPurge', 'auditors'] as const;
+export const SESSION_SORT_VALUES = ['id', 'sessionId', 'user', 'originIp', 'credential', 'device', 'protocol', 'startedAt', 'endedAt', 'status'] as const;
+export const sessionStatusSchema = z.enum(SESSION_STATUS_VALUES);
+export const sessionActionSchema = z.enum(SESSION_ACTION_VALUES);
+
+export const sessionItemSchema = z
+  .object({
+    id,
+    sessionId: z.string(),
+    user: z.string(),
+    originIp: z.string(),
+    credential: z.string(),
+    device: z.string(),
+    host: z.string(),
+    protocol: z.enum(['SSH', 'SFTP']),
+    type: z.enum(['shell', 'exec', 'sftp']),
+    command: z.string().nullable(),
+    status: sessionStatusSchema,
+    startedAt: timestamp,
+    endedAt: timestamp.nullable(),
+    durationSeconds: z.number().describe('Seconds from start to end, or to now while active'),
+    exitStatus: z.number().int().nullable(),
+    bytesIn: z.number().int(),
+    bytesOut: z.number().int(),
+    endReason: z.string().nullable(),
+    errorMessage: z.string().nullable(),
+    droppedBy: z.string().nullable(),
+    recordingSize: z.number().int().nullable(),
+    recordingDuration: z.number().nullable(),
+    recordingSha256: z.string().nullable(),
+    preventPurge: z.boolean(),
+    purgedAt: timestamp.nullable(),
+    blocked: z.boolean().describe("The session's user has lost interactivity or is prevented from starting sessions"),
+    actions: z.array(sessionActionSchema).describe('What the caller may do with this session now'),
+  })
+  .meta({ id: 'SessionItem' });
+export type SessionItem = z.infer<typeof sessionItemSchema>;
+
+const dateFilter = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+export const sessionListQuerySchema = z.object({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  sessionId: z.string().max(128).optional(),
+  user: z.string().max(256).optional(),
+  credential: z.string().max(256).optional(),
+  device: z.string().max(256).optional(),
+  originIp: z.string().max(256).optional(),
+  protocol: z.enum(['SSH', 'SFTP']).optional(),
+  status: sessionStatusSchema.optional(),
+  startFrom: dateFilter.optional(),
+  startTo: dateFilter.optional(),
+  preventPurge: z.enum(['true', 'false']).optional(),
+  sort: z.enum(SESSION_SORT_VALUES).default('id'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(30),
+});
+export type SessionListQuery = z.input<typeof sessionListQuerySchema>;
+export const sessionPageSchema = z.object({ items: z.array(sessionItemSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
+export type SessionPage = z.infer<typeof sessionPageSchema>;
+
+/** One message of GET /sessions/events (SSE `data:`): a session appeared, changed, ended, or is no longer visible to you. */
+export const sessionChangeSchema = z.object({
+  kind: z.enum(['started', 'updated', 'ended', 'removed']),
+  id,
+  session: sessionItemSchema.nullable(),
+});
+export type SessionChange = z.infer<typeof sessionChangeSchema>;
+
+export const dropRequestSchema = z.object({ reason: z.string().trim().max(500).optional() }).optional();
+export const justificationSchema = z.object({ justification: z.string().trim().min(1, 'a justification is required').max(1000) });
+export const auditorsRequestSchema = z.object({ userIds: z.array(id).max(100) });
+export const auditorsResponseSchema = z.object({ auditors: z.array(z.object({ id, username: z.string() })) });
+export type AuditorsResponse = z.infer<typeof auditorsResponseSchema>;
+
+export const sessionBlockSchema = z.object({
+  id,
+  userId: id,
+  user: z.string(),
+  sessionId: id.nullable(),
+  blockedBy: z.string(),
+  blockedAt: timestamp,
+  releasedBy: z.string().nullable(),
+  releasedAt: timestamp.nullable(),
+  active: z.boolean(),
+});
+export const sessionBlocksResponseSchema = z.object({ items: z.array(sessionBlockSchema) });
+export type SessionBlockItem = z.infer<typeof sessionBlockSchema>;
+
+/** A message of the Live Stream WebSocket (JSON text frames, server to viewer only). */
+export const liveMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('snapshot'), cols: z.number().int(), rows: z.number().int(), data: z.string(), seq: z.number().int() }),
+  z.object({ type: z.literal('output'), data: z.string(), seq: z.number().int() }),
+  z.object({ type: z.literal('resize'), cols: z.number().int(), rows: z.number().int() }),
+  z.object({ type: z.literal('end'), status: z.string() }),
+]);
+export type LiveMessage = z.infer<typeof liveMessageSchema>;
+
+// ---- administration ----
+
+export const userSchema = z.object({
+  id,
+  username: z.string(),
+  disabled: z.boolean(),
+  roles: z.array(z.string()),
+  createdAt: timestamp,
+  totpEnrolled: z.boolean(),
+  lockedUntil: timestamp.nullable(),
+  keys: z.array(z.object({ fingerprint: z.string(), type: z.string(), comment: z.string() })),
+});
+export const createUserSchema = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().max(1024).optional(),
+  roles: z.array(z.string().max(64)).max(50).optional(),
+  publicKey: z.string().max(16 * 1024).optional(),
+});
+export const patchUserSchema = z
+  .object({ disabled: z.boolean().optional(), roles: z.array(z.string().max(64)).max(50).optional(), password: z.string().max(1024).optional() })
+  .refine((b) => b.disabled !== undefined || b.roles !== undefined || b.password !== undefined, 'nothing to change');
+export const roleSchema = z.object({ id, name: z.string(), permissions: z.array(z.string()) });
+export const upsertRoleSchema = z.object({ name: z.string().min(1).max(64), permissions: z.array(z.string().max(64)).max(100) });
+export const deviceSchema = z.object({ id, name: z.string(), host: z.string(), port: z.number().int(), hostKey: z.string().nullable(), trustOnFirstUse: z.boolean(), createdAt: timestamp });
+export const createDeviceSchema = z.object({
+  name: z.string().min(1).max(64),
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535).optional(),
+  hostKey: z.string().max(16 * 1024).optional(),
+  trustOnFirstUse: z.boolean().default(false),
+});
+export const credentialSchema = z.object({ id, deviceId: id, deviceName: z.string(), account: z.string(), kind: z.enum(['password', 'key']), createdAt: timestamp });
+export const createCredentialSchema = z
+  .object({
+    device: z.string().min(1).max(64),
+    account: z.string().min(1).max(64),
+    password: z.string().min(1).max(64 * 1024).optional(),
+    privateKey: z.string().min(1).max(64 * 1024).optional(),
+  })
+  .refine((b) => (b.password === undefined) !== (b.privateKey === undefined), 'give exactly one of password and privateKey');
+export const grantSchema = z.object({ id, userId: id, username: z.string(), credentialId: id, credential: z.string(), allowPortForwarding: z.boolean(), createdAt: timestamp });
+export const createGrantSchema = z.object({ userId: id, credentialId: id, allowPortForwarding: z.boolean().default(false) });
+
+export const auditEntrySchema = z.object({ id, at: timestamp, actor: z.string(), action: z.string(), target: z.string(), details: z.string(), prevHash: z.string(), hash: z.string() });
+export const auditQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), offset: z.coerce.number().int().min(0).default(0) });
+export const auditVerifySchema = z.object({ ok: z.boolean(), problems: z.array(z.string()) });
+
+/** Known settings and their validation; PUT /settings/{key} accepts only these. */
+export const settingsSchema = z.object({
+  'retention.days': z.number().int().min(1).max(3650),
+  'auditors.default': z.array(id).max(100),
+  'recording.onFailure': z.enum(['drop', 'continue']),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+export const SETTING_KEYS = ['retention.days', 'auditors.default', 'recording.onFailure'] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
+export const SETTING_DEFAULTS: Settings = { 'retention.days': 90, 'auditors.default': [], 'recording.onFailure': 'drop' };
+export const settingParams = z.object({ key: z.enum(SETTING_KEYS) });
+export const putSettingSchema = z.object({ value: z.unknown() });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+export const okSchema = z.object({ ok: z.literal(true) });

@@ -1,0 +1,392 @@
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from './clock.js';
+import { dataPaths } from './config.js';
+import { FsPurgeFiles } from './purge-files.js';
+import { PurgeService, type PurgeFiles, type PurgeReport, type PurgeRepo, type PurgeServiceOptions } from './purge-service.js';
+import { SettingsService } from './settings-service.js';
+import type { SessionStatus } from './types.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import { SqlitePurgeRepo } from '../store/purge-repo.js';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 5, 1, 12);
+const SYSTEM = { userId: null, name: 'system' };
+
+interface Fixture {
+  dir: string;
+  paths: ReturnType<typeof dataPaths>;
+  store: SqliteStore;
+  repo: SqlitePurgeRepo;
+  files: FsPurgeFiles;
+  clock: ManualClock;
+  settings: SettingsService;
+  service(over?: Partial<PurgeServiceOptions>): PurgeService;
+}
+
+const open: Array<{ dir: string; store: SqliteStore }> = [];
+afterEach(async () => {
+  for (const f of open.splice(0)) {
+    await f.store.close();
+    await rm(f.dir, { recursive: true, force: true });
+  }
+});
+
+async function fixture(dir?: string): Promise<Fixture> {
+  dir ??= await mkdtemp(join(tmpdir(), 'vigil-purge-'));
+  const paths = dataPaths(dir);
+  const clock = new ManualClock(NOW);
+  const store = await openSqliteStore(paths.database, clock);
+  open.push({ dir, store });
+  const repo = new SqlitePurgeRepo(store.database.db);
+  const files = new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos });
+  const settings = new SettingsService({ settings: store.settings, audit: store.audit, clock });
+  const service = (over: Partial<PurgeServiceOptions> = {}) =>
+    new PurgeService({ repo, files, audit: store.audit, clock, retentionDays: () => settings.retentionDays(), ...over });
+  return { dir, paths, store, repo, files, clock, settings, service };
+}
+
+interface Made {
+  id: number;
+  sessionId: string;
+  files: string[];
+}
+
+/** A session row and its files: the recording, derived keyframes and compressed copy, and two videos. */
+async function session(f: Fixture, o: { ageDays: number; status?: SessionStatus; endedAgeDays?: number; protect?: boolean; derived?: boolean }): Promise<Made> {
+  const sessionId = randomBytes(16).toString('hex');
+  const startedAt = new Date(f.clock.now().getTime() - o.ageDays * DAY);
+  const day = startedAt.toISOString().slice(0, 10).split('-');
+  const folder = join(f.paths.recordings, ...day);
+  const recordingPath = join(folder, `${sessionId}.cast`);
+  const status = o.status ?? 'completed';
+  const rec = await f.store.sessions.create({
+    sessionId, userId: null, user: 'alice', originIp: '10.0.0.1', credentialId: null, credential: 'root', deviceId: null, device: 'web01',
+    host: 'web01:22', protocol: 'SSH', type: 'shell', command: null, status, startedAt, recordingPath, cols: 80, rows: 24,
+  });
+  if (status !== 'active') {
+    const endedAt = new Date(f.clock.now().getTime() - (o.endedAgeDays ?? o.ageDays) * DAY);
+    await f.store.sessions.end(rec.id, { status, endedAt, exitStatus: 0, bytesIn: 1, bytesOut: 2, endReason: null, errorMessage: null, recordingSize: 10, recordingDuration: 1, recordingSha256: 'ab'.repeat(32) });
+  }
+  if (o.protect) await f.store.sessions.setPreventPurge(rec.id, true);
+  await mkdir(folder, { recursive: true });
+  await mkdir(f.paths.videos, { recursive: true });
+  const files = [recordingPath];
+  if (o.derived !== false) files.push(join(folder, `${sessionId}.keys`), join(folder, `${sessionId}.keys.1`), join(folder, `${sessionId}.cast.gz`), join(f.paths.videos, `${sessionId}.mp4`), join(f.paths.videos, `${sessionId}-1080p.mp4`));
+  for (const p of files) await writeFile(p, `data of ${sessionId}\n`);
+  return { id: rec.id, sessionId, files };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+async function tree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
+    if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
+  }
+  return out.sort();
+}
+async function rows(f: Fixture) {
+  return f.store.database.db.selectFrom('sessions').select(['id', 'purged_at', 'purge_started_at', 'prevent_purge', 'recording_sha256']).orderBy('id').execute();
+}
+async function filesPurgedEvents(f: Fixture, id: number) {
+  return (await f.store.events.forSession(id)).filter((e) => e.event === 'Files purged');
+}
+
+/** After any run, finished or not: a session whose files are (partly) gone says so; no file outlives its purged session. */
+async function expectConsistent(f: Fixture, made: Made[]): Promise<void> {
+  const byId = new Map((await rows(f)).map((r) => [r.id, r]));
+  for (const m of made) {
+    const r = byId.get(m.id)!;
+    const present = await Promise.all(m.files.map(exists));
+    if (present.some((p) => !p)) expect(r.purge_started_at ?? r.purged_at, `session ${m.id} lost files without saying so`).not.toBeNull();
+    if (r.purged_at !== null) expect(present.some(Boolean), `session ${m.id} purged but files remain`).toBe(false);
+  }
+}
+
+describe('PurgeService', () => {
+  it('purges old completed sessions with every derived file, and never active, protected or young ones', async () => {
+    const f = await fixture();
+    const old = await session(f, { ageDays: 200 });
+    const dropped = await session(f, { ageDays: 120, status: 'dropped' });
+    const active = await session(f, { ageDays: 200, status: 'active' });
+    const protectedOld = await session(f, { ageDays: 300, protect: true });
+    const young = await session(f, { ageDays: 10 });
+    const longRunning = await session(f, { ageDays: 200, endedAgeDays: 5 });
+    // A file of another session in the same folder, whose name starts alike, is not the old session's.
+    const neighbour = join(dirname(old.files[0]!), `${old.sessionId}0f.cast`);
+    await writeFile(neighbour, 'x');
+
+    const purged: string[] = [];
+    const report = await f.service().run({ actor: SYSTEM, onSession: (s) => purged.push(s.sessionId) });
+
+    expect(report).toMatchObject({ dryRun: false, retentionDays: 90, sessions: 2, files: 12, resumed: 0, skipped: 0, failed: 0, aborted: false });
+    expect(purged.sort()).toEqual([old.sessionId, dropped.sessionId].sort());
+    for (const m of [old, dropped]) for (const p of m.files) expect(await exists(p)).toBe(false);
+    for (const m of [active, protectedOld, young, longRunning]) for (const p of m.files) expect(await exists(p)).toBe(true);
+    expect(await exists(neighbour)).toBe(true);
+
+    const s = (await f.store.sessions.get(old.id))!;
+    expect(s.purgedAt).toEqual(new Date(NOW));
+    expect(s.recordingSha256).toBe('ab'.repeat(32)); // metadata stays
+    const [event, ...more] = await filesPurgedEvents(f, old.id);
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ user: 'system', userId: null });
+    expect(event!.note).toContain(`recordings/${old.files[0]!.split('/recordings/')[1]}`);
+    expect(event!.note).toContain(`videos/${old.sessionId}-1080p.mp4`);
+    expect(event!.note).toMatch(/6 file\(s\) removed/);
+    const audit = await f.store.audit.list();
+    expect(audit.filter((a) => a.action === 'session.purge').map((a) => a.target).sort()).toEqual([`session ${old.id}`, `session ${dropped.id}`].sort());
+    expect(await f.store.audit.verify()).toEqual([]);
+    for (const m of [active, protectedOld, young, longRunning]) expect((await f.store.sessions.get(m.id))!.purgedAt).toBeNull();
+
+    // 100 days later the young and the long-running sessions have expired too; active and protected still stay.
+    f.clock.advance(100 * DAY);
+    const later = await f.service().run({ actor: SYSTEM });
+    expect(later.sessions).toBe(2);
+    for (const m of [young, longRunning]) expect((await f.store.sessions.get(m.id))!.purgedAt).not.toBeNull();
+    for (const m of [active, protectedOld]) for (const p of m.files) expect(await exists(p)).toBe(true);
+    expect((await f.service().run({ actor: SYSTEM })).sessions).toBe(0);
+    expect(await filesPurgedEvents(f, old.id)).toHaveLength(1);
+  });
+
+  it('follows the retention setting and a per-run override, and refuses a bad one', async () => {
+    const f = await fixture();
+    const s40 = await session(f, { ageDays: 40, derived: false });
+    expect((await f.service().run({ actor: SYSTEM })).sessions).toBe(0);
+    await f.settings.set('retention.days', 30, 'admin');
+    expect((await f.service().run({ actor: SYSTEM, dryRun: true })).sessions).toBe(1);
+    expect((await f.service().run({ actor: SYSTEM, retentionDays: 50 })).sessions).toBe(0);
+    await expect(f.service().run({ actor: SYSTEM, retentionDays: 0 })).rejects.toThrow(/1 to 3650/);
+    await expect(f.service().run({ actor: SYSTEM, retentionDays: 1.5 })).rejects.toThrow(/1 to 3650/);
+    expect((await f.service().run({ actor: SYSTEM })).sessions).toBe(1);
+    expect(await exists(s40.files[0]!)).toBe(false);
+  });
+
+  it('dry run lists exactly what a real run then removes, and changes nothing', async () => {
+    const f = await fixture();
+    const made = [await session(f, { ageDays: 200 }), await session(f, { ageDays: 100, derived: false }), await session(f, { ageDays: 200, protect: true }), await session(f, { ageDays: 1 })];
+    const before = { files: await tree(f.dir), rows: await rows(f), audit: await f.store.audit.list(), events: await f.store.events.forSession(made[0]!.id) };
+    const planned: Array<{ sessionId: string; files: string[] }> = [];
+    const dry = await f.service().run({ actor: SYSTEM, dryRun: true, onSession: (s) => planned.push({ sessionId: s.sessionId, files: [...s.files].sort() }) });
+    expect(dry).toMatchObject({ dryRun: true, sessions: 2, files: 7 });
+    expect({ files: await tree(f.dir), rows: await rows(f), audit: await f.store.audit.list(), events: await f.store.events.forSession(made[0]!.id) }).toEqual(before);
+
+    const done: Array<{ sessionId: string; files: string[] }> = [];
+    await f.service().run({ actor: SYSTEM, onSession: (s) => done.push({ sessionId: s.sessionId, files: [...s.files].sort() }) });
+    expect(done).toEqual(planned);
+    expect(planned.map((p) => p.sessionId)).toEqual([made[0]!.sessionId, made[1]!.sessionId]);
+  });
+
+  it('re-checks protection when claiming: a Prevent Purge arriving mid-run wins', async () => {
+    const f = await fixture();
+    const made = await Promise.all([0, 1, 2, 3].map(() => session(f, { ageDays: 200 })));
+    const target = made[3]!;
+    // The run has already read its batch of candidates when the protection commits, just before the claim.
+    let first = true;
+    const repo: PurgeRepo = Object.assign(Object.create(f.repo) as PurgeRepo, {
+      candidates: async (...a: Parameters<PurgeRepo['candidates']>) => {
+        const batch = await f.repo.candidates(...a);
+        if (first && batch.some((s) => s.id === target.id)) {
+          first = false;
+          await f.store.sessions.setPreventPurge(target.id, true);
+        }
+        return batch;
+      },
+    });
+    const report = await f.service({ repo, batchSize: 2 }).run({ actor: SYSTEM });
+    expect(report).toMatchObject({ sessions: 3, skipped: 1 });
+    for (const p of target.files) expect(await exists(p)).toBe(true);
+    const r = (await rows(f)).find((x) => x.id === target.id)!;
+    expect(r).toMatchObject({ purged_at: null, purge_started_at: null, prevent_purge: 1 });
+    expect(await filesPurgedEvents(f, target.id)).toEqual([]);
+  });
+
+  describe('crash safety', () => {
+    /** A promise that never settles: the run stops at this point for good, as if the process had been killed. */
+    const never = () => new Promise<never>(() => {});
+
+    const points: Array<[string, (f: Fixture, reached: () => void) => Partial<PurgeServiceOptions>]> = [
+      ['after a claim, before any file is deleted', (f, reached) => {
+        let calls = 0;
+        const files: PurgeFiles = Object.assign(Object.create(f.files) as PurgeFiles, {
+          list: async (...a: Parameters<PurgeFiles['list']>) => (++calls === 2 ? (reached(), never()) : f.files.list(...a)),
+        });
+        return { files };
+      }],
+      ['after 7 files were deleted', (f, reached) => {
+        let n = 0;
+        const files: PurgeFiles = Object.assign(Object.create(f.files) as PurgeFiles, {
+          remove: async (p: string) => (++n > 7 ? (reached(), never()) : f.files.remove(p)),
+        });
+        return { files };
+      }],
+      ['after the files, before they are marked purged', (f, reached) => {
+        let calls = 0;
+        const repo: PurgeRepo = Object.assign(Object.create(f.repo) as PurgeRepo, {
+          finish: async (...a: Parameters<PurgeRepo['finish']>) => (++calls === 2 ? (reached(), never()) : f.repo.finish(...a)),
+        });
+        return { repo };
+      }],
+    ];
+
+    for (const [where, inject] of points) {
+      it(`killed ${where}: nothing claims missing files, and a rerun finishes with no orphans and one event each`, async () => {
+        const f = await fixture();
+        const made = await Promise.all(Array.from({ length: 7 }, (_, i) => session(f, { ageDays: 100 + i })));
+        const keep = await session(f, { ageDays: 100, protect: true });
+        let reached!: () => void;
+        const stopped = new Promise<void>((r) => (reached = r));
+        void f.service({ ...inject(f, reached), batchSize: 3, fileConcurrency: 1 }).run({ actor: SYSTEM });
+        await stopped;
+        await expectConsistent(f, made);
+
+        const report = await f.service().run({ actor: SYSTEM });
+        expect(report.resumed).toBeGreaterThan(0);
+        expect(report.failed).toBe(0);
+        await expectConsistent(f, made);
+        for (const m of made) {
+          expect((await f.store.sessions.get(m.id))!.purgedAt).not.toBeNull();
+          expect(await filesPurgedEvents(f, m.id)).toHaveLength(1);
+        }
+        expect(await tree(f.paths.recordings)).toEqual(keep.files.filter((p) => p.startsWith(f.paths.recordings)).map((p) => relative(f.paths.recordings, p)).sort());
+        expect(await f.service().sweep({ actor: SYSTEM, graceMs: 0 })).toMatchObject({ orphans: 0 });
+        expect(await f.store.audit.verify()).toEqual([]);
+        expect((await f.store.audit.list({ limit: 1000 })).filter((a) => a.action === 'session.purge')).toHaveLength(7);
+      });
+    }
+
+    it('a file that cannot be deleted leaves only its session claimed; the next run finishes it', async () => {
+      const f = await fixture();
+      const made = await Promise.all([0, 1, 2].map((i) => session(f, { ageDays: 100 + i })));
+      const stuck = made[1]!.files[2]!;
+      const files: PurgeFiles = Object.assign(Object.create(f.files) as PurgeFiles, {
+        remove: async (p: string) => {
+          if (p === stuck) throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+          return f.files.remove(p);
+        },
+      });
+      const report = await f.service({ files }).run({ actor: SYSTEM });
+      expect(report).toMatchObject({ sessions: 2, failed: 1, failures: [{ id: made[1]!.id, problem: expect.stringMatching(/cannot remove recordings\/.*\.keys\.1: EACCES/) }] });
+      await expectConsistent(f, made);
+      expect((await rows(f)).find((r) => r.id === made[1]!.id)).toMatchObject({ purged_at: null, purge_started_at: new Date(NOW).toISOString() });
+
+      const rerun = await f.service().run({ actor: SYSTEM });
+      expect(rerun).toMatchObject({ sessions: 1, resumed: 1, files: 1, failed: 0 });
+      const [event] = await filesPurgedEvents(f, made[1]!.id);
+      expect(event!.note).toMatch(/finished after an interrupted run; 1 file\(s\) removed now: recordings\/.*\.keys\.1$/);
+      for (const m of made) expect(await filesPurgedEvents(f, m.id)).toHaveLength(1);
+    });
+
+    it('survives a real SIGKILL of the process running the purge', async () => {
+      const f = await fixture();
+      const made = await Promise.all(Array.from({ length: 30 }, (_, i) => session(f, { ageDays: 100 + i })));
+      await f.store.close();
+      open.pop();
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../test/helpers/purge-kill-child.ts', import.meta.url)), f.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let removed = 0;
+      const lines = createInterface({ input: child.stdout! });
+      const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
+      for await (const line of lines) {
+        if (line.startsWith('removed ') && ++removed === 40) {
+          child.kill('SIGKILL');
+          break;
+        }
+      }
+      expect(await exited).toBe('SIGKILL');
+
+      const g = await fixture(f.dir);
+      await expectConsistent(g, made);
+      const report = await g.service().run({ actor: SYSTEM });
+      expect(report.resumed).toBeGreaterThan(0);
+      await expectConsistent(g, made);
+      for (const m of made) expect(await filesPurgedEvents(g, m.id)).toHaveLength(1);
+      expect(await tree(g.paths.recordings)).toEqual([]);
+      expect(await tree(g.paths.videos)).toEqual([]);
+    }, 30_000);
+  });
+
+  it('two runs at once (the hourly job and a CLI purge) purge each session once', async () => {
+    const f = await fixture();
+    const made = await Promise.all(Array.from({ length: 12 }, (_, i) => session(f, { ageDays: 100 + i })));
+    // The second run starts while the first is deleting its first batch: it resumes that batch as unfinished.
+    let second: Promise<PurgeReport> | undefined;
+    const files: PurgeFiles = Object.assign(Object.create(f.files) as PurgeFiles, {
+      remove: async (p: string) => {
+        second ??= f.service({ batchSize: 5 }).run({ actor: { userId: null, name: 'cli:root' } });
+        await second;
+        return f.files.remove(p);
+      },
+    });
+    const first = await f.service({ files, batchSize: 2 }).run({ actor: SYSTEM });
+    const other = await second!;
+    expect(other.resumed).toBe(2);
+    expect(first.sessions + other.sessions).toBe(12);
+    for (const m of made) expect(await filesPurgedEvents(f, m.id)).toHaveLength(1);
+    await expectConsistent(f, made);
+    expect(await tree(f.paths.recordings)).toEqual([]);
+  });
+
+  it('stops between batches when aborted, leaving nothing half done', async () => {
+    const f = await fixture();
+    const made = await Promise.all(Array.from({ length: 5 }, (_, i) => session(f, { ageDays: 100 + i, derived: false })));
+    const ac = new AbortController();
+    const report = await f.service({ batchSize: 2 }).run({ actor: SYSTEM, signal: ac.signal, onSession: () => ac.abort() });
+    expect(report).toMatchObject({ aborted: true, sessions: 2 });
+    await expectConsistent(f, made);
+    expect((await rows(f)).filter((r) => r.purge_started_at !== null && r.purged_at === null)).toEqual([]);
+  });
+
+  it('never deletes outside the recordings folder', async () => {
+    const f = await fixture();
+    const m = await session(f, { ageDays: 200, derived: false });
+    const outside = join(f.dir, 'elsewhere', `${m.sessionId}.cast`);
+    await mkdir(dirname(outside), { recursive: true });
+    await writeFile(outside, 'x');
+    await f.store.database.db.updateTable('sessions').set({ recording_path: outside }).where('id', '=', m.id).execute();
+    const report = await f.service().run({ actor: SYSTEM });
+    expect(report).toMatchObject({ sessions: 0, failed: 1, failures: [{ problem: expect.stringMatching(/outside the recordings folder/) }] });
+    expect(await exists(outside)).toBe(true);
+  });
+
+  it('sweeps orphan files: reports them, and removes them only when asked', async () => {
+    const f = await fixture();
+    f.clock.set(Date.now());
+    const live = await session(f, { ageDays: 1 });
+    const gone = await session(f, { ageDays: 200 });
+    await f.service().run({ actor: SYSTEM });
+    const folder = dirname(live.files[0]!);
+    const noRow = join(folder, `${'c'.repeat(32)}.cast`);
+    const leftover = join(f.paths.videos, `${gone.sessionId}.mp4`); // e.g. a video finished after the purge
+    const fresh = join(folder, `${'d'.repeat(32)}.cast`); // a session being opened right now
+    const odd = join(folder, 'notes.txt');
+    for (const p of [noRow, leftover, fresh, odd]) await writeFile(p, 'x');
+    const old = new Date(Date.now() - 2 * DAY);
+    for (const p of [noRow, leftover, odd, ...live.files]) await utimes(p, old, old);
+
+    const seen: string[] = [];
+    const dry = await f.service().sweep({ actor: SYSTEM, onFile: (o) => seen.push(`${o.reason} ${o.path} ${o.removed}`) });
+    expect(dry).toMatchObject({ orphans: 3, removed: 0 });
+    expect(seen.sort()).toEqual(
+      [`no-session ${relative(f.dir, noRow)} false`, `purged-session videos/${gone.sessionId}.mp4 false`, `unrecognised ${relative(f.dir, odd)} false`].sort(),
+    );
+    for (const p of [noRow, leftover, fresh, odd]) expect(await exists(p)).toBe(true);
+
+    const auditBefore = (await f.store.audit.list()).length;
+    const real = await f.service().sweep({ actor: { userId: null, name: 'cli:root' }, remove: true });
+    expect(real).toMatchObject({ orphans: 3, removed: 2, failures: [] });
+    expect(await exists(noRow)).toBe(false);
+    expect(await exists(leftover)).toBe(false);
+    for (const p of [fresh, odd, ...live.files]) expect(await exists(p)).toBe(true);
+    const [entry] = await f.store.audit.list({ limit: 1 });
+    expect((await f.store.audit.list()).length).toBe(auditBefore + 1);
+    expect(entry).toMatchObject({ actor: 'cli:root', action: 'recordings.orphans.remove' });
+  });
+});

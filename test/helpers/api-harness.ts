@@ -1,0 +1,176 @@
+// A real API over a real SQLite store, hub and file recordings in a temp dir, with seeded users of each role (API tests).
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { buildApi, type ApiDeps, type ApiOptions } from '../../src/api/app.js';
+import type { LiveViewer, LiveViewerSource } from '../../src/api/live-route.js';
+import { AuthService } from '../../src/core/auth-service.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { ROLE_PAM_ADMIN, ROLE_PAM_AUDITOR, ROLE_PAM_USER, ROLE_SYSTEM_ADMIN, SEEDED_ROLES } from '../../src/core/permissions.js';
+import { SessionAccess } from '../../src/core/session-access.js';
+import type { SessionRecord, User } from '../../src/core/types.js';
+import { UserAdmin } from '../../src/core/user-admin.js';
+import { VaultAdmin } from '../../src/core/vault-admin.js';
+import type { LiveSession, SessionControl } from '../../src/hub/live-session.js';
+import { SessionHub } from '../../src/hub/session-hub.js';
+import { FileRecordingStore } from '../../src/recording/file-recording-store.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteTokenRepo } from '../../src/store/token-repo.js';
+import { ScryptPasswordHasher } from '../../src/vault/password-hasher.js';
+import { AesGcmSecretBox } from '../../src/vault/secret-box.js';
+
+export const PASSWORD = 'correct-horse-battery';
+
+/** What the gateway would be for a session: records what the hub tells the user, and closes when told to. */
+export class RecordingControl implements SessionControl {
+  readonly notices: string[] = [];
+  readonly disconnects: string[] = [];
+  constructor(private readonly live: LiveSession) {}
+  notify(message: string): void {
+    this.notices.push(message);
+  }
+  disconnect(message: string): void {
+    this.disconnects.push(message);
+    void this.live.end({ exitStatus: null, reason: 'closed by the gateway' });
+  }
+}
+
+/** A minimal live source over a hub tap, standing in for the terminal mirror: empty snapshot, then raw output. */
+export function tapViewerSource(live: LiveSession): LiveViewerSource {
+  return {
+    subscribe(viewer: LiveViewer) {
+      let seq = 0;
+      viewer.send({ type: 'snapshot', cols: live.cols, rows: live.rows, data: '', seq });
+      return live.addTap({
+        output: (d) => void viewer.send({ type: 'output', data: d.toString('utf8'), seq: ++seq }),
+        resize: (cols, rows) => void viewer.send({ type: 'resize', cols, rows }),
+        end: () => void viewer.send({ type: 'end', status: 'ended' }),
+      });
+    },
+  };
+}
+
+export type RoleKey = 'sysadmin' | 'pamadmin' | 'auditor' | 'user';
+export const ROLE_OF: Record<RoleKey, string> = { sysadmin: ROLE_SYSTEM_ADMIN, pamadmin: ROLE_PAM_ADMIN, auditor: ROLE_PAM_AUDITOR, user: ROLE_PAM_USER };
+
+export interface Harness {
+  app: FastifyInstance;
+  store: SqliteStore;
+  hub: SessionHub;
+  clock: ManualClock;
+  auth: AuthService;
+  dir: string;
+  /** One user per seeded role, plus `owner` (PAM User) who opens the sessions. */
+  users: Record<RoleKey | 'owner', User>;
+  controls: Map<number, RecordingControl>;
+  /** Logs in and returns the bearer token. */
+  token(who: RoleKey | 'owner'): Promise<string>;
+  /** Starts an active session of `owner` with a control attached. */
+  startSession(owner?: User): Promise<{ live: LiveSession; control: RecordingControl }>;
+  /** A session that started and completed. */
+  completedSession(owner?: User): Promise<SessionRecord>;
+  inject(method: string, url: string, token: string | null, body?: unknown): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(options: ApiOptions = {}): Promise<Harness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-'));
+  const clock = new ManualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
+  const store = await openSqliteStore(path.join(dir, 'vigil.db'), clock);
+  await store.roles.seed(SEEDED_ROLES);
+  const logger = pino({ level: 'silent' });
+  const hasher = new ScryptPasswordHasher({ N: 1024 });
+  const hub = new SessionHub({ sessions: store.sessions, events: store.events, blocks: store.blocks, recordings: new FileRecordingStore({ dir: path.join(dir, 'recordings') }), clock, logger });
+  const auth = new AuthService({ users: store.users, roles: store.roles, tokens: new SqliteTokenRepo(store.database.db), hasher, audit: store.audit, clock, verifyTotp: () => false });
+  const access = new SessionAccess({ sessions: store.sessions, users: store.users, blocks: store.blocks, audit: store.audit, events: hub, live: hub, clock });
+  const userAdmin = new UserAdmin(store.users, store.roles, hasher, store.audit, clock);
+  const vaultAdmin = new VaultAdmin(store.devices, store.credentials, store.grants, store.users, new AesGcmSecretBox(Buffer.alloc(32, 7)), store.audit, clock);
+  const sources = new Map<number, LiveViewerSource>();
+  const deps: ApiDeps = {
+    auth,
+    access,
+    userAdmin,
+    vaultAdmin,
+    hub,
+    liveSource: (id) => sources.get(id) ?? null,
+    users: store.users,
+    blocks: store.blocks,
+    devices: store.devices,
+    credentials: store.credentials,
+    grants: store.grants,
+    audit: store.audit,
+    settings: store.settings,
+    clock,
+    logger,
+  };
+  const app = await buildApi(deps, options);
+  await app.ready();
+
+  const make = (username: string, role: string) => userAdmin.addUser({ username, password: PASSWORD, roles: [role] }, 'test');
+  const users = {
+    sysadmin: await make('sysadmin', ROLE_SYSTEM_ADMIN),
+    pamadmin: await make('pamadmin', ROLE_PAM_ADMIN),
+    auditor: await make('auditor', ROLE_PAM_AUDITOR),
+    user: await make('user', ROLE_PAM_USER),
+    owner: await make('owner', ROLE_PAM_USER),
+  };
+  const controls = new Map<number, RecordingControl>();
+  const tokens = new Map<string, string>();
+
+  const startSession = async (owner: User = users.owner) => {
+    const live = await hub.start({
+      user: { id: owner.id, username: owner.username },
+      originIp: '192.0.2.10',
+      credential: { id: null, label: 'root' },
+      device: { id: null, name: 'web01' },
+      host: 'web01.example:22',
+      type: 'shell',
+      command: null,
+    });
+    const control = new RecordingControl(live);
+    live.attach(control);
+    controls.set(live.id, control);
+    sources.set(live.id, tapViewerSource(live));
+    return { live, control };
+  };
+
+  return {
+    app,
+    store,
+    hub,
+    clock,
+    auth,
+    dir,
+    users,
+    controls,
+    async token(who) {
+      const cached = tokens.get(who);
+      if (cached && (await auth.resolve(cached))) return cached;
+      const r = await auth.login(users[who].username, PASSWORD);
+      tokens.set(who, r.token);
+      return r.token;
+    },
+    startSession,
+    async completedSession(owner) {
+      const { live } = await startSession(owner);
+      return live.end({ exitStatus: 0, reason: 'exit' });
+    },
+    inject(method, url, token, body) {
+      return app.inject({
+        method: method as 'GET',
+        url,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+    },
+    async close() {
+      await app.close();
+      await hub.shutdown();
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

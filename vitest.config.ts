@@ -1,0 +1,24 @@
+// Test projects: unit tests beside the code and end-to-end tests under test/; add a project here for web/.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['web/**', 'node_modules/**'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          // Each e2e file starts its own sshd and Vigil on random ports and data dirs: safe to run side by side.
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});

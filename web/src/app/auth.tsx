@@ -1,0 +1,79 @@
+// Who is logged in: loads /auth/me at start, logs in and out, and answers permission questions for menus and pages.
+
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api, ApiError } from '../api/client';
+import type { AuthUser, LoginRequest, LoginResponse, MeResponse } from '../api/wire';
+
+export interface AuthState {
+  /** undefined while loading, null when logged out. */
+  user: AuthUser | null | undefined;
+  login(req: LoginRequest): Promise<void>;
+  logout(): Promise<void>;
+  can(permission: string): boolean;
+}
+
+const AuthContext = createContext<AuthState | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [user, setUser] = useState<AuthUser | null | undefined>(undefined);
+
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .get<MeResponse>('/auth/me')
+      .then((me) => {
+        if (cancelled) return;
+        api.setCsrfToken(me.csrfToken);
+        setUser(me.user);
+      })
+      .catch(() => {
+        if (!cancelled) setUser(null);
+      });
+    const off = api.onUnauthenticated(() => {
+      api.setCsrfToken(null);
+      setUser(null);
+    });
+    return () => {
+      cancelled = true;
+      off();
+    };
+  }, []);
+
+  const login = useCallback(async (req: LoginRequest) => {
+    const res = await api.post<LoginResponse>('/auth/login', req);
+    api.setCsrfToken(res.csrfToken);
+    setUser(res.user);
+  }, []);
+
+  const logout = useCallback(async () => {
+    try {
+      await api.post('/auth/logout');
+    } catch (err) {
+      // Already logged out on the server is as good as logged out.
+      if (!(err instanceof ApiError && err.status === 401)) throw err;
+    } finally {
+      api.setCsrfToken(null);
+      setUser(null);
+    }
+  }, []);
+
+  const value = useMemo<AuthState>(
+    () => ({ user, login, logout, can: (p) => !!user?.permissions.includes(p) }),
+    [user, login, logout],
+  );
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthState {
+  const v = useContext(AuthContext);
+  if (!v) throw new Error('useAuth outside AuthProvider');
+  return v;
+}
+
+/** True when a login failure asks for the one-time code (TOTP) rather than refusing the password. */
+export function needsTotp(err: unknown): boolean {
+  if (!(err instanceof ApiError) || !err.problem) return false;
+  const p = err.problem;
+  if (p.totpRequired === true || p.code === 'totp_required' || (typeof p.type === 'string' && /totp/i.test(p.type))) return true;
+  return /\b(totp|one-time|authenticator code|two-factor|2fa)\b/i.test(`${p.title} ${p.detail ?? ''}`) && /requir/i.test(`${p.title} ${p.detail ?? ''}`);
+}

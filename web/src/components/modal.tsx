@@ -1,0 +1,94 @@
+// A modal window: role="dialog" labelled by its title, focus kept inside, Esc closes, focus returned on close.
+
+import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
+import { CloseIcon } from './icons';
+
+export interface ModalProps {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+  size?: 'sm' | 'md' | 'lg' | 'xl';
+  /** Selector of the element to focus first; the first focusable one otherwise. */
+  initialFocus?: string;
+  className?: string;
+}
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+function focusables(root: HTMLElement): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.hasAttribute('inert') && el.getAttribute('aria-hidden') !== 'true');
+}
+
+export function Modal({ title, onClose, children, footer, size = 'md', initialFocus, className }: ModalProps) {
+  const titleId = useId();
+  const ref = useRef<HTMLDivElement>(null);
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    const root = ref.current;
+    if (root) {
+      const first = (initialFocus && root.querySelector<HTMLElement>(initialFocus)) || focusables(root.querySelector('.modal-body') ?? root)[0] || root;
+      first.focus();
+    }
+    return () => {
+      // Give focus back to what opened the window (the icon button), so keyboard users keep their place.
+      if (previous && document.contains(previous)) previous.focus();
+    };
+    // Focus is placed once, when the window opens.
+  }, []);
+
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    if (e.key === 'Escape') {
+      // Only the top window (the one holding focus) closes; its parent keeps open.
+      e.stopPropagation();
+      e.preventDefault();
+      onCloseRef.current();
+      return;
+    }
+    if (e.key !== 'Tab' || !ref.current) return;
+    const items = focusables(ref.current);
+    if (items.length === 0) {
+      e.preventDefault();
+      return;
+    }
+    const first = items[0];
+    const last = items[items.length - 1];
+    const active = document.activeElement;
+    if (e.shiftKey && (active === first || active === ref.current)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && active === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  }
+
+  return createPortal(
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div
+        ref={ref}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        tabIndex={-1}
+        className={`modal modal-${size}${className ? ` ${className}` : ''}`}
+        onKeyDown={onKeyDown}
+      >
+        <header className="modal-header">
+          <h2 id={titleId}>{title}</h2>
+          <button type="button" className="icon-button modal-close" aria-label="Close" title="Close" onClick={onClose}>
+            <CloseIcon />
+          </button>
+        </header>
+        <div className="modal-body">{children}</div>
+        {footer && <footer className="modal-footer">{footer}</footer>}
+      </div>
+    </div>,
+    document.body,
+  );
+}
