@@ -2,7 +2,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -10,17 +10,10 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { AuthService } from '../core/auth-service.js';
-import type { Clock } from '../core/clock.js';
 import { VigilError } from '../core/errors.js';
-import type { AuditRepo, BlockRepo, CredentialRepo, DeviceRepo, GrantRepo, SettingsRepo, UserRepo } from '../core/ports.js';
-import type { SessionAccess } from '../core/session-access.js';
-import type { UserAdmin } from '../core/user-admin.js';
-import type { VaultAdmin } from '../core/vault-admin.js';
-import type { SessionHub } from '../hub/session-hub.js';
 import { installAuth } from './auth-plugin.js';
 import { ChangeFeed } from './change-feed.js';
-import type { LiveViewerSource } from './live-route.js';
+import type { ApiDeps, ApiOptions, RouteContext } from './context.js';
 import { liveRoute } from './live-route.js';
 import { installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problem.js';
@@ -32,51 +25,8 @@ import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { vaultRoutes } from './routes/vault.js';
 
-/** What the hub offers the API. */
-export type ApiHub = Pick<SessionHub, 'drop' | 'block' | 'unblock' | 'releaseUser' | 'onChange' | 'get' | 'list' | 'event'>;
-
-/** Exactly what the API needs, built by the composition root. */
-export interface ApiDeps {
-  auth: AuthService;
-  access: SessionAccess;
-  userAdmin: UserAdmin;
-  vaultAdmin: VaultAdmin;
-  hub: ApiHub;
-  /** The live terminal mirror of an active session, or null when there is none. */
-  liveSource: (sessionId: number) => LiveViewerSource | null;
-  users: Pick<UserRepo, 'get'>;
-  blocks: Pick<BlockRepo, 'list' | 'activeFor'>;
-  devices: Pick<DeviceRepo, 'get'>;
-  credentials: Pick<CredentialRepo, 'get'>;
-  grants: Pick<GrantRepo, 'list'>;
-  audit: Pick<AuditRepo, 'append' | 'list' | 'verify'>;
-  settings: SettingsRepo;
-  clock: Clock;
-  logger: FastifyBaseLogger;
-}
-
-export interface ApiOptions {
-  /** Always mark the session cookie Secure (behind a TLS-terminating proxy); it is anyway when the request is https. */
-  secureCookies?: boolean;
-  /** Trust X-Forwarded-* (client IP for rate limits, https detection). */
-  trustProxy?: boolean;
-  /** Largest accepted request body; 1 MiB by default. */
-  bodyLimit?: number;
-  /** Login attempts per client IP; 10 a minute by default. */
-  loginRateLimit?: { max: number; timeWindowMs: number };
-  /** Bearer token that may read GET /api/v1/metrics without a user (Prometheus). */
-  metricsToken?: string;
-  /** Built web console to serve at `/` (index.html for client-side routes). */
-  webRoot?: string;
-  /** How long POST /drop waits for the session to finish closing before answering; 5 s by default. */
-  dropWaitMs?: number;
-}
-
-/** What every route module receives. */
-export interface RouteContext extends ApiDeps {
-  feed: ChangeFeed;
-  options: ApiOptions;
-}
+export type { ApiDeps, ApiHub, ApiOptions } from './context.js';
+export type { LiveViewer, LiveViewerSource, ViewerMessage } from './live-source.js';
 
 const CSP = {
   defaultSrc: ["'self'"],

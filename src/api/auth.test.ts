@@ -1,5 +1,6 @@
 // Login, lockout, throttling, cookie + CSRF, bearer tokens and expiry, through the real API.
 
+import { Secret, TOTP } from 'otpauth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, PASSWORD, type Harness } from '../../test/helpers/api-harness.js';
 
@@ -78,13 +79,19 @@ describe('login', () => {
     expect((await login('pamadmin', PASSWORD)).statusCode).toBe(200);
   });
 
-  it('asks for a TOTP code when the user is enrolled', async () => {
-    await h.store.users.setTotpSecret(h.users.user.id, 'sealed-secret');
+  it('asks for a TOTP code when the user is enrolled, and accepts the current one', async () => {
+    const secret = new Secret({ size: 20 });
+    await h.store.users.setTotpSecret(h.users.user.id, h.secretBox.seal(secret.base32));
     const res = await login('user', PASSWORD);
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ detail: 'a TOTP code is required', totpRequired: true });
-    const wrong = await login('user', PASSWORD, { totp: '123456' });
+    const code = new TOTP({ secret, digits: 6, period: 30 }).generate({ timestamp: h.clock.now().getTime() });
+    const stale = new TOTP({ secret, digits: 6, period: 30 }).generate({ timestamp: h.clock.now().getTime() - 5 * 60_000 });
+    const wrong = await login('user', PASSWORD, { totp: stale === code ? '000000' : stale });
+    expect(wrong.statusCode).toBe(401);
     expect(wrong.json()).toMatchObject({ detail: 'invalid TOTP code' });
+    const ok = await login('user', PASSWORD, { totp: code });
+    expect(ok.statusCode).toBe(200);
   });
 
   it('throttles login attempts per client address with a 429 problem', async () => {

@@ -4,23 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { VigilError } from '../core/errors.js';
 import { actorOf, sessionGuard } from './auth-plugin.js';
-import type { RouteContext } from './app.js';
+import type { RouteContext } from './context.js';
 import { problem, sendProblem } from './problem.js';
-import { idParams, type LiveMessage } from './schemas.js';
-
-/** What the terminal mirror sends a viewer: the current screen first, then output, resizes and the end. */
-export type ViewerMessage = LiveMessage;
-
-/** A viewer as the mirror sees it. `send` returns false when the viewer is too slow; the mirror then resynchronises it from a fresh snapshot. */
-export interface LiveViewer {
-  send(msg: ViewerMessage): boolean;
-}
-
-/** The live mirror of one session (src/hub/mirror). */
-export interface LiveViewerSource {
-  /** Starts sending to the viewer; returns the unsubscribe function. */
-  subscribe(viewer: LiveViewer): () => void;
-}
+import { idParams } from './schemas.js';
 
 /** Beyond this many unsent bytes a viewer is "slow": messages are refused so the user and other viewers never wait. */
 const MAX_BUFFERED = 1024 * 1024;

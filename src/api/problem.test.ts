@@ -1,5 +1,8 @@
 // Every error is an RFC 9457 problem document with the right status; plus security headers and the OpenAPI document.
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/helpers/api-harness.js';
 
@@ -141,5 +144,27 @@ describe('OpenAPI', () => {
     expect(JSON.stringify(doc.paths['/api/v1/sessions'].get.responses['200'])).toContain('SessionItem');
     expect(doc.components.schemas.SessionItem.properties.actions).toBeDefined();
     expect(doc.paths['/api/v1/auth/login'].post.requestBody.content['application/json'].schema.required).toEqual(['username', 'password']);
+  });
+});
+
+describe('web console', () => {
+  it('serves the built console, index.html for client-side routes, and problems for unknown API routes', async () => {
+    const web = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-web-'));
+    fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>Vigil</title>');
+    fs.writeFileSync(path.join(web, 'app.js'), 'console.log(1)');
+    const w = await createHarness({ webRoot: web });
+    try {
+      const index = await w.app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
+      expect(index.statusCode).toBe(200);
+      expect(index.body).toContain('<title>Vigil</title>');
+      expect(String(index.headers['content-security-policy'])).toContain("default-src 'self'");
+      expect((await w.app.inject({ method: 'GET', url: '/app.js' })).body).toBe('console.log(1)');
+      const route = await w.app.inject({ method: 'GET', url: '/remote-sessions', headers: { accept: 'text/html' } });
+      expect(route.body).toContain('<title>Vigil</title>');
+      expectProblem(await w.app.inject({ method: 'GET', url: '/api/v1/nope', headers: { accept: 'text/html' } }), 404);
+    } finally {
+      await w.close();
+      fs.rmSync(web, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@ import { PurgeService, type OrphanFile, type PurgedSession, type PurgeReport, ty
 import { SettingsService } from '../core/settings-service.js';
 import type { AdminContext } from '../main.js';
 import { dataDirOf, parseIntOption, UsageError, withAdmin, type CliIO } from './context.js';
-import { iso, json, table } from './output.js';
+import { cellText, iso, json, table } from './output.js';
 
 /** The purge over an open data directory (the same wiring `vigil serve` gives its hourly job). */
 export function purgeServiceOf(admin: AdminContext, dataDir: string): PurgeService {
@@ -59,11 +59,11 @@ function printJson(io: CliIO, o: Outcome): void {
 
 function printText(io: CliIO, o: Outcome): void {
   const r = o.report;
-  const window = `retention ${r.retentionDays} days: sessions that ended before ${iso(r.cutoff)}`;
+  const window = `retention ${r.retentionDays} days: sessions that ended before ${cellText(r.cutoff)}`;
   if (r.dryRun) {
     io.stdout(`dry run, nothing changed; ${window}\n`);
     for (const s of o.sessions) {
-      io.stdout(`session ${s.id} ${s.sessionId} ended ${iso(s.endedAt ?? s.startedAt)}${s.resumed ? ' (purge interrupted earlier; finishing it)' : ''}: ${plural(s.files.length, 'file')}\n`);
+      io.stdout(`session ${s.id} ${s.sessionId} ended ${cellText(s.endedAt ?? s.startedAt)}${s.resumed ? ' (purge interrupted earlier; finishing it)' : ''}: ${plural(s.files.length, 'file')}\n`);
       for (const f of s.files) io.stdout(`  ${f}\n`);
     }
     io.stdout(`would purge ${plural(r.sessions, 'session')}, ${plural(r.files, 'file')}\n`);

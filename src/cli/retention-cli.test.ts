@@ -102,9 +102,9 @@ describe('vigil purge', () => {
     fs.mkdirSync(paths.videos, { recursive: true });
     const orphan = path.join(paths.videos, `${'e'.repeat(32)}.mp4`);
     fs.writeFileSync(orphan, 'x');
-    const old = new Date(Date.now() - 2 * DAY);
+    // Untouched for two days by the (manual) clock of the run: past the sweep's grace period.
+    const old = new Date(NOW - 2 * DAY);
     fs.utimesSync(orphan, old, old);
-    // The orphan sweep compares file times with the real clock.
     const listed = await vigil(['purge', '--orphans']);
     expect(listed.out).toContain(`orphan files: 1 of 1 file scanned\nREASON      REMOVED  FILE\nno-session  no       videos/${'e'.repeat(32)}.mp4\n`);
     expect(fs.existsSync(orphan)).toBe(true);

@@ -17,7 +17,7 @@ let dir: string;
 let store: SqliteStore;
 let clock: ManualClock;
 let verifyCalls: number;
-let totpCalls: Array<[string, string]>;
+let totpCalls: Array<[number, string]>;
 let auth: AuthService;
 const PASSWORD = 'a-good-password';
 
@@ -38,7 +38,7 @@ beforeEach(async () => {
     hasher,
     audit: store.audit,
     clock,
-    verifyTotp: (sealed, code) => (totpCalls.push([sealed, code]), code === '246810'),
+    verifyTotp: async (userId, code) => (totpCalls.push([userId, code]), code === '246810'),
   });
 });
 afterEach(async () => {
@@ -110,7 +110,7 @@ describe('AuthService', () => {
     const missing = await failure(auth.login('alice', PASSWORD));
     expect(missing.details).toEqual({ totpRequired: true });
     await failure(auth.login('alice', PASSWORD, '000000'));
-    expect(totpCalls).toEqual([['sealed:JBSWY3DPEHPK3PXP', '000000']]);
+    expect(totpCalls).toEqual([[alice.id, '000000']]);
     await failure(auth.login('alice', PASSWORD, 'abc'));
     expect(totpCalls).toHaveLength(1);
     await expect(auth.login('alice', PASSWORD, '246810')).resolves.toBeTruthy();

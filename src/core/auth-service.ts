@@ -29,8 +29,8 @@ export interface TokenRepo {
   deleteExpired(at: Date): Promise<number>;
 }
 
-/** Checks a TOTP code against a user's sealed (vault-encrypted) secret. Injected: core holds no TOTP library. */
-export type TotpVerifier = (sealedSecret: string, code: string) => boolean | Promise<boolean>;
+/** Checks a TOTP code of an enrolled user (the same verifier the SSH gateway uses). Injected: core holds no TOTP library. */
+export type TotpVerifier = (userId: number, code: string) => Promise<boolean>;
 
 export interface AuthServiceOptions {
   users: UserRepo;
@@ -124,8 +124,7 @@ export class AuthService {
     if (code === undefined || code === '') {
       throw new VigilError('Unauthenticated', 'a TOTP code is required', { details: { totpRequired: true } });
     }
-    const sealed = await this.o.users.totpSecret(user.id);
-    const ok = sealed !== null && /^\d{6,8}$/.test(code) && (await this.o.verifyTotp(sealed, code));
+    const ok = /^\d{6,8}$/.test(code) && (await this.o.verifyTotp(user.id, code));
     if (!ok) {
       await this.fail(user, 'wrong TOTP code');
       throw new VigilError('Unauthenticated', 'invalid TOTP code', { details: { totpRequired: true } });

@@ -42,6 +42,8 @@ export class LiveSession {
   readonly record: SessionRecord;
   bytesIn = 0;
   bytesOut = 0;
+  /** User input dropped while interactivity was blocked. */
+  bytesDiscarded = 0;
   cols: number;
   rows: number;
   private control: SessionControl | null = null;
@@ -81,7 +83,10 @@ export class LiveSession {
 
   /** User → target bytes. Returns false when interactivity is blocked: the caller must discard them. */
   input(data: Buffer): boolean {
-    if (this.blockedBy !== null) return false;
+    if (this.blockedBy !== null) {
+      this.bytesDiscarded += data.length;
+      return false;
+    }
     this.bytesIn += data.length;
     this.deps.recorder?.input(data);
     return true;

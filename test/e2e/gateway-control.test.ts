@@ -8,7 +8,9 @@ import { openSeeder, userKeyPair } from '../helpers/seed.js';
 import { sshInteractive } from '../helpers/ssh-client.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
-import { newDataDir, startVigilInProcess } from '../helpers/vigil.js';
+import { listSessions, newDataDir, startVigilInProcess } from '../helpers/vigil.js';
+import { dataPaths } from '../../src/core/config.js';
+import { FileRecordingStore } from '../../src/recording/file-recording-store.js';
 import type { LiveSession } from '../../src/hub/live-session.js';
 
 const skip = requireTool('sshd', 'ssh', 'ssh-keygen');
@@ -24,10 +26,14 @@ describe.skipIf(skip)('live control of a gateway session', () => {
 
   const login = () => ({ port: vigil.sshAddress.port, login: `alice[${sshd.user}@web01]`, identity: keyFile });
 
-  /** The one live session, once the hub has it. */
+  let lastId = 0;
+  /** The live session started after the previous call, once the hub has it. */
   async function liveSession(): Promise<LiveSession> {
-    await expect.poll(() => vigil.hub.list().length, { timeout: 20_000 }).toBe(1);
-    return vigil.hub.list()[0];
+    const newest = () => vigil.hub.list().find((s) => s.id > lastId);
+    await expect.poll(newest, { timeout: 20_000 }).toBeDefined();
+    const s = newest()!;
+    lastId = s.id;
+    return s;
   }
 
   beforeAll(async () => {
@@ -63,7 +69,9 @@ describe.skipIf(skip)('live control of a gateway session', () => {
     await vigil.hub.drop(live.id, SECOPS);
     await ssh.waitFor('You have been disconnected');
     expect((await ssh.exited).code).not.toBe(0);
-    await expect.poll(() => vigil.hub.list().length).toBe(0);
+    await expect.poll(() => vigil.hub.get(live.id)).toBeUndefined();
+    const [s] = await listSessions(dataDir);
+    expect(s).toMatchObject({ id: live.id, status: 'dropped', droppedBy: 'secops' });
   });
 
   it('blocks and releases interactivity: blocked keystrokes never reach the target', async () => {
@@ -72,8 +80,9 @@ describe.skipIf(skip)('live control of a gateway session', () => {
     const live = await liveSession();
     await vigil.hub.block(live.id, SECOPS);
     await ssh.waitFor('Session interaction revoked');
-    ssh.type('echo typed-while-blocked-$((1+1))\r');
-    // Output still flows while blocked: the session is watched, only the user's input is cut.
+    const typed = 'echo typed-while-blocked-$((1+1))\r';
+    ssh.type(typed);
+    await expect.poll(() => live.bytesDiscarded).toBe(typed.length);
     await vigil.hub.unblock(live.id, SECOPS);
     await ssh.waitFor('Interactivity restored. User may interact with the session!');
     ssh.type('echo after-release-$((2+2))\r');
@@ -105,6 +114,10 @@ describe.skipIf(skip)('live control of a gateway session', () => {
       expect([live.cols, live.rows]).toEqual([132, 50]);
       shell.end('exit\r');
       await new Promise((r) => shell.once('close', r));
+      await expect.poll(() => vigil.hub.get(live.id)).toBeUndefined();
+      const file = new FileRecordingStore({ dir: dataPaths(dataDir).recordings }).pathFor(live.record.sessionId, live.record.startedAt);
+      const events = fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(1).map((l) => JSON.parse(l) as [number, string, string]);
+      expect(events).toContainEqual([expect.any(Number), 'r', '132x50']);
 
       const exec = await new Promise<ClientChannel>((resolve, reject) => client.exec('echo sleeping; exec sleep 30', (err, ch) => (err ? reject(err) : resolve(ch))));
       let started = '';

@@ -142,15 +142,6 @@ describe.skipIf(skip)('SSH gateway (OpenSSH client → Vigil → OpenSSH sshd)',
     expect(shown).toContain('hello-42');
   });
 
-  it('passes window changes on to the target', async () => {
-    const ssh = sshInteractive(alice(`${sshd.user}@web01`), { extra: ['-o', 'SendEnv=LANG'] });
-    await ssh.waitFor(/[$#] $/m);
-    ssh.type('stty size\r');
-    await ssh.waitFor(/\d+ \d+/);
-    ssh.type('exit\r');
-    expect((await ssh.exited).code).toBe(0);
-  });
-
   it('shows a menu to a user who names no target, and connects to the chosen credential', async () => {
     const ssh = sshInteractive(alice(null));
     const menu = await ssh.waitFor('Enter a number');

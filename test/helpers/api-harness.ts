@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { buildApi, type ApiDeps, type ApiOptions } from '../../src/api/app.js';
-import type { LiveViewer, LiveViewerSource } from '../../src/api/live-route.js';
+import type { LiveViewer, LiveViewerSource } from '../../src/api/live-source.js';
+import { createTotpVerifier } from '../../src/api/totp.js';
 import { AuthService } from '../../src/core/auth-service.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { ROLE_PAM_ADMIN, ROLE_PAM_AUDITOR, ROLE_PAM_USER, ROLE_SYSTEM_ADMIN, SEEDED_ROLES } from '../../src/core/permissions.js';
@@ -62,6 +63,7 @@ export interface Harness {
   hub: SessionHub;
   clock: ManualClock;
   auth: AuthService;
+  secretBox: AesGcmSecretBox;
   dir: string;
   /** One user per seeded role, plus `owner` (PAM User) who opens the sessions. */
   users: Record<RoleKey | 'owner', User>;
@@ -83,11 +85,12 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
   await store.roles.seed(SEEDED_ROLES);
   const logger = pino({ level: 'silent' });
   const hasher = new ScryptPasswordHasher({ N: 1024 });
+  const secretBox = new AesGcmSecretBox(Buffer.alloc(32, 7));
   const hub = new SessionHub({ sessions: store.sessions, events: store.events, blocks: store.blocks, recordings: new FileRecordingStore({ dir: path.join(dir, 'recordings') }), clock, logger });
-  const auth = new AuthService({ users: store.users, roles: store.roles, tokens: new SqliteTokenRepo(store.database.db), hasher, audit: store.audit, clock, verifyTotp: () => false });
+  const auth = new AuthService({ users: store.users, roles: store.roles, tokens: new SqliteTokenRepo(store.database.db), hasher, audit: store.audit, clock, verifyTotp: createTotpVerifier(store.users, secretBox, clock) });
   const access = new SessionAccess({ sessions: store.sessions, users: store.users, blocks: store.blocks, audit: store.audit, events: hub, live: hub, clock });
   const userAdmin = new UserAdmin(store.users, store.roles, hasher, store.audit, clock);
-  const vaultAdmin = new VaultAdmin(store.devices, store.credentials, store.grants, store.users, new AesGcmSecretBox(Buffer.alloc(32, 7)), store.audit, clock);
+  const vaultAdmin = new VaultAdmin(store.devices, store.credentials, store.grants, store.users, secretBox, store.audit, clock);
   const sources = new Map<number, LiveViewerSource>();
   const deps: ApiDeps = {
     auth,
@@ -143,6 +146,7 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
     hub,
     clock,
     auth,
+    secretBox,
     dir,
     users,
     controls,

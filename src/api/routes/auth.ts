@@ -2,7 +2,7 @@
 
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { actorOf, clearSessionCookie, setSessionCookie } from '../auth-plugin.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { toCurrentUser } from '../mappers.js';
 import { loginRequestSchema, loginResponseSchema, meResponseSchema, okSchema } from '../schemas.js';
 

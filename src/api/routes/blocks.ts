@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { VigilError } from '../../core/errors.js';
 import { actorOf } from '../auth-plugin.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { toBlock } from '../mappers.js';
 import { sessionBlockSchema, sessionBlocksResponseSchema, userIdParams } from '../schemas.js';
 

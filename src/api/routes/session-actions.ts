@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { SessionAction } from '../../core/permissions.js';
 import type { SessionView } from '../../core/session-access.js';
 import { actorOf, sessionGuard } from '../auth-plugin.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { toSessionItem } from '../mappers.js';
 import { auditorsRequestSchema, auditorsResponseSchema, dropRequestSchema, idParams, justificationSchema, sessionItemSchema } from '../schemas.js';
 

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Actor } from '../../core/permissions.js';
 import { actorOf } from '../auth-plugin.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import type { FeedChange } from '../change-feed.js';
 import { toSessionItem } from '../mappers.js';
 import { idParams, sessionChangeSchema, sessionItemSchema, sessionListQuerySchema, sessionPageSchema, type SessionChange } from '../schemas.js';

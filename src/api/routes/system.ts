@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { VigilError } from '../../core/errors.js';
 import { actorOf } from '../auth-plugin.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { toAuditEntry } from '../mappers.js';
 import { SETTING_DEFAULTS, SETTING_KEYS, auditEntrySchema, auditQuerySchema, auditVerifySchema, healthSchema, putSettingSchema, settingParams, settingsSchema, type Settings } from '../schemas.js';
 

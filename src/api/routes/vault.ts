@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { VigilError } from '../../core/errors.js';
 import { actorOf } from '../auth-plugin.js';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../context.js';
 import { toCredential, toDevice, toGrant } from '../mappers.js';
 import { createCredentialSchema, createDeviceSchema, createGrantSchema, credentialSchema, deviceSchema, grantSchema, idParams, okSchema } from '../schemas.js';
 

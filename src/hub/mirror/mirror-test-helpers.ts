@@ -29,9 +29,9 @@ function describeBuffer(buf: IBuffer, cols: number): string[] {
     for (let x = 0; x < cols; x++) {
       line.getCell(x, cell);
       const attrs = sgrFor(cell).replace(/38;5;([0-7])(;|m)/g, (_, c: string, e: string) => `${30 + +c}${e}`)
-        .replace(/38;5;(9|1[0-5])(;|m)/g, (_, c: string, e: string) => `${90 + +c - 8}${e}`)
+        .replace(/38;5;([89]|1[0-5])(;|m)/g, (_, c: string, e: string) => `${90 + +c - 8}${e}`)
         .replace(/48;5;([0-7])(;|m)/g, (_, c: string, e: string) => `${40 + +c}${e}`)
-        .replace(/48;5;(9|1[0-5])(;|m)/g, (_, c: string, e: string) => `${100 + +c - 8}${e}`);
+        .replace(/48;5;([89]|1[0-5])(;|m)/g, (_, c: string, e: string) => `${100 + +c - 8}${e}`);
       s += `${attrs}${cell.getWidth()}[${cell.getChars()}]`;
     }
     lines.push(s);
@@ -51,7 +51,7 @@ export function describeTerminal(term: Terminal, title: string): Record<string, 
     ? { normal: term.buffer.normal, alternate: term.buffer.alternate } : { normal: term.buffer.normal };
   const perBuffer = Object.fromEntries(Object.entries(buffers).map(([name, b]) => {
     const ib = name === 'normal' ? st.normal : st.alt;
-    const tabs = Object.keys(ib.tabs).map(Number).filter((c) => ib.tabs[c]).sort((a, c) => a - c);
+    const tabs = Object.keys(ib.tabs).map(Number).filter((c) => ib.tabs[c] && c < term.cols).sort((a, c) => a - c);
     return [name, {
       lines: describeBuffer(b, term.cols), baseY: b.baseY, length: b.length,
       margins: [ib.scrollTop, ib.scrollBottom], tabs,

@@ -271,10 +271,10 @@ export class TerminalMirror implements SessionTap {
         this.scanIdx++;
         continue;
       }
-      const pos = e.start + this.scanOff;
-      const to = pos < skip.target ? Math.min(e.data.length, skip.target - e.start) : e.data.length;
-      const g = this.scanner.scan(e.data, this.scanOff, to, pos >= skip.target);
-      if (g >= 0) { this.scanOff = g; resumeAt = e.start + g; break; }
+      const pastTarget = e.start + this.scanOff >= skip.target;
+      const to = pastTarget ? e.data.length : Math.min(e.data.length, skip.target - e.start);
+      const g = this.scanner.scan(e.data, this.scanOff, to, pastTarget);
+      if (pastTarget && g >= 0) { this.scanOff = g; resumeAt = e.start + g; break; }
       this.scanOff = to;
       if (to === e.data.length) { this.scanIdx++; this.scanOff = 0; }
     }

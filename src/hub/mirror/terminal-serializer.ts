@@ -12,7 +12,7 @@
 // alternate screen is entered with SGR reset so that xterm's erase colour does not leak into it;
 // insert and no-wrap modes come last so that nothing written here is affected by them.
 
-import type { IBufferCell, Terminal } from '@xterm/headless';
+import type { IBuffer, IBufferCell, Terminal } from '@xterm/headless';
 import type { SerializeAddon } from '@xterm/addon-serialize';
 import { charsetDesignator, readInternals, type InternalBuffer, type TerminalInternals } from './xterm-internals.js';
 
@@ -56,10 +56,12 @@ export function serializeTerminal(term: Terminal, addon: SerializeAddon, title: 
   const screens = addon.serialize({ excludeModes: true });
   const cut = altActive ? screens.lastIndexOf(ALT_SCREEN_MARK) : -1;
   if (altActive && cut < 0) throw new Error('@xterm/addon-serialize output changed: no alternate screen mark');
-  let out = (altActive ? screens.slice(0, cut) : screens) + '\x1b[0m' + bufferState(term, st.normal);
+  let out = (altActive ? screens.slice(0, cut) : screens) + blankRows(term, term.buffer.normal) + '\x1b[0m' +
+    bufferState(term, st.normal);
   if (altActive) {
-    // 1047, not 1049: the normal buffer's saved cursor was restored just above.
-    out += '\x1b[?1047h\x1b[H' + screens.slice(cut + ALT_SCREEN_MARK.length) + '\x1b[0m' + bufferState(term, st.alt);
+    // 1047, not 1049: the normal buffer's saved cursor was set just above.
+    out += '\x1b[?1047h\x1b[H' + screens.slice(cut + ALT_SCREEN_MARK.length) + blankRows(term, term.buffer.alternate) +
+      '\x1b[0m' + bufferState(term, st.alt);
   }
   return out + cursorState(term, st, altActive ? st.alt : st.normal) + modeState(term, st, title);
 }
@@ -81,10 +83,21 @@ function bufferState(term: Terminal, buf: InternalBuffer): string {
   return s + (designate ? '\x1b(B' : '') + '\x1b[0m';
 }
 
-/** Origin mode, cursor position (also the "pending wrap" column past the last cell), SGR, charsets. */
+/**
+ * Charsets, origin mode, cursor position (also the "pending wrap" column past the last cell), SGR.
+ * The cursor cell is rewritten while US-ASCII is in use, so charsets normally come after it. xterm
+ * can also have an active charset that is not the shifted-in one (DECRC restores the saved charset
+ * directly); that is rebuilt with DECRC too, before the cursor is placed.
+ */
 function cursorState(term: Terminal, st: TerminalInternals, buf: InternalBuffer): string {
+  let charsets = '';
+  st.charsets.forEach((cs, g) => {
+    if (cs !== undefined) charsets += '\x1b' + '()*+'[g] + charsetDesignator(cs);
+  });
+  charsets += ['', '\x0e', '\x1bn', '\x1bo'][st.glevel];
+  const viaRestore = st.charset !== st.charsets[st.glevel] && buf.savedCharset === st.charset;
   const origin = term.modes.originMode;
-  let s = origin ? '\x1b[?6h' : '';
+  let s = (viaRestore ? charsets + '\x1b8' : '') + (origin ? '\x1b[?6h' : '');
   const row = buf.y - (origin ? buf.scrollTop : 0);
   if (buf.x >= term.cols) {
     // xterm keeps x === cols after writing the last column; only writing that cell again gets there.
@@ -96,11 +109,31 @@ function cursorState(term: Terminal, st: TerminalInternals, buf: InternalBuffer)
   } else {
     s += cup(row, buf.x);
   }
-  s += sgrFor(st.curAttr);
-  st.charsets.forEach((cs, g) => {
-    if (cs !== undefined) s += '\x1b' + '()*+'[g] + charsetDesignator(cs);
-  });
-  return s + ['', '\x0e', '\x1bn', '\x1bo'][st.glevel];
+  return s + (viaRestore ? '' : charsets) + sgrFor(st.curAttr);
+}
+
+/**
+ * The addon drops trailing rows that hold only erased cells when the buffer has no scrollback,
+ * losing their background colour (a screen cleared in blue, as dialog does). Such rows are
+ * repainted here; repainting one the addon kept changes nothing.
+ */
+function blankRows(term: Terminal, buffer: IBuffer): string {
+  let s = '';
+  const cell = buffer.getNullCell();
+  for (let r = 0; r < term.rows; r++) {
+    const line = buffer.getLine(buffer.baseY + r);
+    if (!line || line.isWrapped) continue;
+    line.getCell(0, cell);
+    if (cell.getChars() !== '' || cell.isBgDefault()) continue;
+    const fill = sgrFor(cell);
+    let uniform = true;
+    for (let x = 1; x < term.cols && uniform; x++) {
+      line.getCell(x, cell);
+      uniform = cell.getChars() === '' && cell.getWidth() === 1 && sgrFor(cell) === fill;
+    }
+    if (uniform) s += cup(r, 0) + fill + `\x1b[${term.cols}X`;
+  }
+  return s;
 }
 
 const MOUSE_PROTOCOL: Record<string, string> = { x10: '9', vt200: '1000', drag: '1002', any: '1003' };

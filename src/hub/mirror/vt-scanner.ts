@@ -114,6 +114,11 @@ export class VtScanner {
     return this.state === GROUND && this.need === 0;
   }
 
+  /** Parser state, numbered as xterm's ParserState (0 is GROUND). */
+  get parserState(): number {
+    return this.state;
+  }
+
   /**
    * Consumes buf[from, to). With `untilGround`, stops at the first ground position instead and
    * returns it (or -1 when `to` came first). Otherwise returns the last ground position in

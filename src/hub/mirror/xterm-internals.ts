@@ -93,7 +93,7 @@ export function readInternals(term: Terminal): TerminalInternals {
     mouseEncoding: c.coreMouseService.activeEncoding,
     glevel: c._charsetService.glevel,
     charset: c._charsetService.charset,
-    charsets: c._charsetService._charsets.slice(0, 4),
+    charsets: [0, 1, 2, 3].map((g) => c._charsetService._charsets[g]),
   };
 }
 

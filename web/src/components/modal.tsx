@@ -32,7 +32,11 @@ export function Modal({ title, onClose, children, footer, size = 'md', initialFo
     const previous = document.activeElement as HTMLElement | null;
     const root = ref.current;
     if (root) {
-      const first = (initialFocus && root.querySelector<HTMLElement>(initialFocus)) || focusables(root.querySelector('.modal-body') ?? root)[0] || root;
+      const first =
+        (initialFocus && root.querySelector<HTMLElement>(initialFocus)) ||
+        focusables(root.querySelector('.modal-body') ?? root).filter((el) => !el.closest('.terminal-view'))[0] ||
+        focusables(root.querySelector('.modal-footer') ?? root)[0] ||
+        root;
       first.focus();
     }
     return () => {
@@ -42,14 +46,16 @@ export function Modal({ title, onClose, children, footer, size = 'md', initialFo
     // Focus is placed once, when the window opens.
   }, []);
 
+  // Capture phase: a terminal inside the window (xterm.js) would otherwise swallow Escape.
+  function onKeyDownCapture(e: KeyboardEvent<HTMLDivElement>) {
+    // Only the window that holds focus closes; a window it opened (a portal, not a DOM child) handles its own.
+    if (e.key !== 'Escape' || !ref.current?.contains(e.target as Node)) return;
+    e.stopPropagation();
+    e.preventDefault();
+    onCloseRef.current();
+  }
+
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
-    if (e.key === 'Escape') {
-      // Only the top window (the one holding focus) closes; its parent keeps open.
-      e.stopPropagation();
-      e.preventDefault();
-      onCloseRef.current();
-      return;
-    }
     if (e.key !== 'Tab' || !ref.current) return;
     const items = focusables(ref.current);
     if (items.length === 0) {
@@ -78,6 +84,7 @@ export function Modal({ title, onClose, children, footer, size = 'md', initialFo
         tabIndex={-1}
         className={`modal modal-${size}${className ? ` ${className}` : ''}`}
         onKeyDown={onKeyDown}
+        onKeyDownCapture={onKeyDownCapture}
       >
         <header className="modal-header">
           <h2 id={titleId}>{title}</h2>

@@ -68,21 +68,27 @@ export function SessionsTable({ items, sort, onSort, onAction, now, highlight }:
           <tr key={s.id} data-session-id={s.id} className={highlight?.has(s.id) ? 'row-new' : undefined}>
             <td className="col-id">{s.id}</td>
             <td className="col-hash">
-              <code title={s.sessionId}>{s.sessionId.slice(0, 12)}</code>
+              <code title={s.sessionId}>{s.sessionId.slice(0, 10)}</code>
             </td>
             <td>{s.user}</td>
             <td>{s.originIp}</td>
             <td>{s.credential}</td>
             <td title={s.host}>{s.device}</td>
             <td>{s.protocol}</td>
-            <td className="col-date">{formatDateTime(s.startedAt)}</td>
-            <td className="col-date">{formatDateTime(s.endedAt)}</td>
+            <td className="col-date">
+              <DateCell iso={s.startedAt} />
+            </td>
+            <td className="col-date">
+              <DateCell iso={s.endedAt} />
+            </td>
             <td className="col-time">{formatDuration(sessionSeconds(s, now))}</td>
             <td className="col-status">
-              <StatusBadge status={s.status} />
-              {s.blocked && <BlockedMark />}
-              {s.preventPurge && <PurgeProtectedMark />}
-              {s.purgedAt && <PurgedMark at={formatDateTime(s.purgedAt)} />}
+              <div className="status-stack">
+                <StatusBadge status={s.status} />
+                {s.blocked && <BlockedMark />}
+                {s.preventPurge && <PurgeProtectedMark />}
+                {s.purgedAt && <PurgedMark at={formatDateTime(s.purgedAt)} />}
+              </div>
             </td>
             <td className="col-action">
               <ActionButtons session={s} onAction={(a) => onAction(a, s)} />
@@ -91,5 +97,18 @@ export function SessionsTable({ items, sort, onSort, onAction, now, highlight }:
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** Date over time, so the two date columns stay narrow enough for 1280-pixel screens. */
+function DateCell({ iso }: { iso: string | null }) {
+  const text = formatDateTime(iso);
+  if (!text) return null;
+  const [date, time] = text.split(' ');
+  return (
+    <time dateTime={iso ?? undefined} className="date-cell">
+      <span>{date}</span>
+      <span>{time}</span>
+    </time>
   );
 }

@@ -1,0 +1,250 @@
+// `npm run bench`: a real sshd and a real Vigil (recording on) on this machine; throughput, keystroke echo latency
+// and memory under a slow reader, each against OpenSSH in the same run. Prints a markdown table of ratios.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import { startSshd, type Sshd } from '../test/helpers/sshd.js';
+import { openSeeder, userKeyPair } from '../test/helpers/seed.js';
+import { newDataDir, startVigilProcess, type VigilProcess } from '../test/helpers/vigil.js';
+import { dataPaths } from '../src/core/config.js';
+
+const TEXT_BYTES = Number(process.env.BENCH_TEXT_MB ?? 200) * 1e6;
+const BINARY_BYTES = Number(process.env.BENCH_BINARY_MB ?? 50) * 1e6;
+const KEYS = Number(process.env.BENCH_KEYS ?? 1000);
+const TEXT_CMD = `yes 'the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJ' | head -c ${TEXT_BYTES}`;
+const BINARY_CMD = `head -c ${BINARY_BYTES} /dev/urandom`;
+
+interface Route {
+  name: string;
+  /** ssh arguments up to (not including) the remote command. */
+  args: string[];
+}
+
+interface Transfer {
+  bytes: number;
+  /** First to last byte, seconds. */
+  seconds: number;
+  /** Including connection set-up, seconds. */
+  total: number;
+}
+
+/** Runs the OpenSSH client, counting stdout bytes; rate is measured from the first byte to the end. */
+function transfer(route: Route, command: string): Promise<Transfer> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('ssh', [...route.args, command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let bytes = 0;
+    let first = 0;
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      if (bytes === 0) first = performance.now();
+      bytes += d.length;
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => {
+      const end = performance.now();
+      if (code !== 0) reject(new Error(`${route.name}: ssh exited ${code}: ${err}`));
+      else resolve({ bytes, seconds: (end - first) / 1000, total: (end - t0) / 1000 });
+    });
+  });
+}
+
+async function bestOf(n: number, route: Route, command: string): Promise<Transfer> {
+  let best: Transfer | null = null;
+  for (let i = 0; i < n; i++) {
+    const t = await transfer(route, command);
+    if (!best || t.seconds < best.seconds) best = t;
+  }
+  return best!;
+}
+
+function connect(cfg: ConnectConfig): Promise<ssh2.Client> {
+  return new Promise((resolve, reject) => {
+    const c = new ssh2.Client();
+    c.once('ready', () => {
+      c.setNoDelay(true);
+      resolve(c);
+    });
+    c.once('error', reject);
+    c.connect({ readyTimeout: 20_000, ...cfg });
+  });
+}
+
+/** Types KEYS single characters into `cat` on a raw pty and times each echo. */
+async function echoLatency(cfg: ConnectConfig): Promise<{ p50: number; p99: number; mean: number }> {
+  const client = await connect(cfg);
+  try {
+    const ch = await new Promise<ClientChannel>((resolve, reject) => client.shell({ term: 'xterm', cols: 80, rows: 24 }, (e, c) => (e ? reject(e) : resolve(c))));
+    let buf = '';
+    let waiter: (() => void) | null = null;
+    ch.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      waiter?.();
+    });
+    const waitFor = (s: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          const i = buf.indexOf(s);
+          if (i !== -1) {
+            buf = buf.slice(i + s.length);
+            waiter = null;
+            resolve();
+          }
+        };
+        waiter = check;
+        check();
+      });
+    ch.write("stty raw -echo; echo READY''-GO; exec cat\r");
+    await waitFor('READY-GO');
+    await new Promise((r) => setTimeout(r, 300));
+    buf = '';
+    const times: number[] = [];
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz';
+    for (let i = 0; i < KEYS + 20; i++) {
+      const key = alphabet[i % alphabet.length];
+      const t0 = performance.now();
+      const seen = waitFor(key);
+      ch.write(key);
+      await seen;
+      // The first keys warm up the path (JIT, TCP); they are not counted.
+      if (i >= 20) times.push(performance.now() - t0);
+    }
+    ch.close();
+    times.sort((a, b) => a - b);
+    const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+    return { p50: q(0.5), p99: q(0.99), mean: times.reduce((a, b) => a + b, 0) / times.length };
+  } finally {
+    client.end();
+  }
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Reads a huge exec output at ~4 MB/s through Vigil while sampling Vigil's RSS. */
+async function slowReader(cfg: ConnectConfig, pid: number, seconds: number): Promise<{ before: number; max: number; after: number; readMB: number }> {
+  const client = await connect(cfg);
+  try {
+    const before = rssMiB(pid);
+    const ch = await new Promise<ClientChannel>((resolve, reject) => client.exec(`yes 'slow reader line of text 0123456789' | head -c 2000000000`, (e, c) => (e ? reject(e) : resolve(c))));
+    let read = 0;
+    let max = before;
+    ch.pause();
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) {
+      await new Promise((r) => setTimeout(r, 16));
+      let chunk: Buffer | null;
+      let got = 0;
+      while (got < 64 * 1024 && (chunk = ch.read() as Buffer | null)) got += chunk.length;
+      read += got;
+      max = Math.max(max, rssMiB(pid));
+    }
+    const after = rssMiB(pid);
+    ch.close();
+    return { before, max, after, readMB: read / 1e6 };
+  } finally {
+    client.end();
+  }
+}
+
+const mbps = (t: Transfer) => t.bytes / 1e6 / t.seconds;
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+
+async function main(): Promise<void> {
+  let sshd: Sshd | null = null;
+  let vigil: VigilProcess | null = null;
+  const dataDir = newDataDir();
+  const work = fs.mkdtempSync(path.join(path.dirname(dataDir), 'vigil-bench-'));
+  try {
+    sshd = await startSshd();
+    const keys = userKeyPair('bench');
+    const aliceKey = path.join(work, 'alice_key');
+    fs.writeFileSync(aliceKey, keys.privateKey, { mode: 0o600 });
+    const seeder = await openSeeder(dataDir);
+    await seeder.users.addUser({ username: 'alice', publicKey: keys.publicKey, roles: ['PAM User'] }, 'bench');
+    await seeder.vault.addDevice({ name: 'web01', host: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKeyLine, trustOnFirstUse: false }, 'bench');
+    await seeder.vault.addCredential(`${sshd.user}@web01`, { privateKey: sshd.privateKey }, 'bench');
+    await seeder.vault.addGrant('alice', `${sshd.user}@web01`, {}, 'bench');
+    await seeder.close();
+    vigil = await startVigilProcess({ dataDir, env: { VIGIL_LOG_LEVEL: 'info' } });
+    const native = /"nativeCrypto":true/.test(vigil.stdout());
+
+    // OpenSSH client config: one file, so the ProxyJump hop authenticates with the same key.
+    const cfg = path.join(work, 'ssh_config');
+    const common = `  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  BatchMode yes\n  IdentitiesOnly yes\n`;
+    fs.writeFileSync(
+      cfg,
+      `Host target jump\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.privateKeyPath}\n${common}` +
+        `Host viajump\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.privateKeyPath}\n  ProxyJump jump\n${common}` +
+        `Host vigil\n  HostName 127.0.0.1\n  Port ${vigil.sshPort}\n  User alice[${sshd.user}@web01]\n  IdentityFile ${aliceKey}\n${common}`,
+    );
+    const direct: Route = { name: 'direct', args: ['-F', cfg, '-T', 'target'] };
+    const jump: Route = { name: 'ProxyJump', args: ['-F', cfg, '-T', 'viajump'] };
+    const viaVigil: Route = { name: 'Vigil', args: ['-F', cfg, '-T', 'vigil'] };
+
+    const log = (s: string) => process.stderr.write(`${s}\n`);
+    log(`bench: sshd :${sshd.port}, Vigil :${vigil.sshPort} (native crypto ${native ? 'loaded' : 'MISSING'}), ${TEXT_BYTES / 1e6} MB text, ${BINARY_BYTES / 1e6} MB binary, ${KEYS} keys`);
+    const text = { direct: await bestOf(2, direct, TEXT_CMD), jump: await bestOf(2, jump, TEXT_CMD), vigil: await bestOf(2, viaVigil, TEXT_CMD) };
+    log(`text: direct ${f1(mbps(text.direct))} MB/s, ProxyJump ${f1(mbps(text.jump))}, Vigil ${f1(mbps(text.vigil))}`);
+    const bin = { direct: await bestOf(2, direct, BINARY_CMD), vigil: await bestOf(2, viaVigil, BINARY_CMD) };
+    log(`binary: direct ${f1(mbps(bin.direct))} MB/s, Vigil ${f1(mbps(bin.vigil))}`);
+    for (const t of [text.vigil, bin.vigil]) if (t.bytes < 0.999 * (t === text.vigil ? TEXT_BYTES : BINARY_BYTES)) throw new Error('Vigil lost output');
+
+    const directCfg: ConnectConfig = { host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKey: sshd.privateKey };
+    const vigilCfg: ConnectConfig = { host: '127.0.0.1', port: vigil.sshPort, username: `alice[${sshd.user}@web01]`, privateKey: keys.privateKey };
+    const echoDirect = await echoLatency(directCfg);
+    const echoVigil = await echoLatency(vigilCfg);
+    log(`echo: direct p50 ${f2(echoDirect.p50)} p99 ${f2(echoDirect.p99)} ms; Vigil p50 ${f2(echoVigil.p50)} p99 ${f2(echoVigil.p99)} ms`);
+    const slow = await slowReader(vigilCfg, vigil.child.pid!, 15);
+    log(`slow reader: read ${f1(slow.readMB)} MB in 15 s; Vigil RSS ${f1(slow.before)} → max ${f1(slow.max)} → ${f1(slow.after)} MiB`);
+    const recordings = dataPaths(dataDir).recordings;
+    const castBytes = (function du(d: string): number {
+      return fs.readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? du(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).size), 0);
+    })(recordings);
+
+    const row = (name: string, t: Transfer, base: Transfer) => `| ${name} | ${f1(mbps(t))} MB/s | ${f2(mbps(t) / mbps(base))}× |`;
+    const out = [
+      '',
+      `Vigil benchmark — ${new Date().toISOString().slice(0, 10)}, ${(await import('node:os')).cpus().length} cores, Node ${process.version}, ssh2 native crypto ${native ? 'loaded' : 'MISSING'}`,
+      '',
+      '| Bulk output (exec, first to last byte) | rate | vs direct |',
+      '|---|---|---|',
+      row(`${TEXT_BYTES / 1e6} MB text, OpenSSH direct`, text.direct, text.direct),
+      row(`${TEXT_BYTES / 1e6} MB text, OpenSSH ProxyJump`, text.jump, text.direct),
+      row(`${TEXT_BYTES / 1e6} MB text, Vigil (recording on)`, text.vigil, text.direct),
+      `| Vigil vs ProxyJump (text) | | ${f2(mbps(text.vigil) / mbps(text.jump))}× |`,
+      row(`${BINARY_BYTES / 1e6} MB /dev/urandom, OpenSSH direct`, bin.direct, bin.direct),
+      row(`${BINARY_BYTES / 1e6} MB /dev/urandom, Vigil (recording on)`, bin.vigil, bin.direct),
+      '',
+      `| Keystroke echo (${KEYS} keys, pty, cat) | p50 | p99 | mean |`,
+      '|---|---|---|---|',
+      `| direct | ${f2(echoDirect.p50)} ms | ${f2(echoDirect.p99)} ms | ${f2(echoDirect.mean)} ms |`,
+      `| Vigil (recording on) | ${f2(echoVigil.p50)} ms | ${f2(echoVigil.p99)} ms | ${f2(echoVigil.mean)} ms |`,
+      `| added by Vigil | ${f2(echoVigil.p50 - echoDirect.p50)} ms | ${f2(echoVigil.p99 - echoDirect.p99)} ms | ${f2(echoVigil.mean - echoDirect.mean)} ms |`,
+      '',
+      '| Slow reader (15 s at ~4 MB/s of a 2 GB output, via Vigil) | Vigil RSS |',
+      '|---|---|',
+      `| before / max / after | ${f1(slow.before)} / ${f1(slow.max)} / ${f1(slow.after)} MiB (read ${f1(slow.readMB)} MB) |`,
+      '',
+      `Recordings written: ${f1(castBytes / 1e6)} MB on disk.`,
+      '',
+    ].join('\n');
+    process.stdout.write(out);
+  } finally {
+    await vigil?.stop();
+    await sshd?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

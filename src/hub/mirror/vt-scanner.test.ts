@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { VtScanner } from './vt-scanner.js';
+import { SkipReplay } from './skip-replay.js';
+import { incompleteTail } from './utf8-stream.js';
+import { freshTerminal, writeAll } from './mirror-test-helpers.js';
+
+/** A small deterministic PRNG so failures can be replayed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const FRAGMENTS: Array<string | number[]> = [
+  'text', ' ', 'a', '\x1b', '[', '?', '1', '2', ';', ':', '0', 'h', 'l', 'm', 'H', ' q', '!', '"', '$', '>', '<',
+  ']', '0;title', '\x07', '\\', 'P', 'X', '^', '_', '(', ')', '0', 'B', '\r\n', '\t', '\x0e', '\x0f', '\x18', '\x1a',
+  '\x7f', '\x00', 'é', '✓', '😀', '漢',
+  [0xc2, 0x9b], [0xc2, 0x9d], [0xc2, 0x90], [0xc2, 0x9c], [0xc2, 0x98], [0xc2, 0x85], // C1 controls as UTF-8
+  [0xe2], [0xe2, 0x9c], [0xf0, 0x9f], [0xf0, 0x9f, 0x98], [0x80], [0xbf], [0xff], [0xc0, 0xaf], [0xe0, 0x80], [0xed, 0xa0, 0x80],
+];
+
+function randomStream(next: () => number, length: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < length; i++) {
+    const f = FRAGMENTS[Math.floor(next() * FRAGMENTS.length)];
+    parts.push(typeof f === 'string' ? Buffer.from(f) : Buffer.from(f));
+  }
+  return Buffer.concat(parts);
+}
+
+interface ParserCore { _core: { _inputHandler: { _parser: { currentState: number } } } }
+
+describe('VtScanner', () => {
+  it('agrees with xterm.js on the parser state after every chunk of hostile input', async () => {
+    const next = rng(7);
+    for (let round = 0; round < 40; round++) {
+      const stream = randomStream(next, 300);
+      const { term } = freshTerminal(40, 10);
+      const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+      const scanner = new VtScanner();
+      let pos = 0;
+      while (pos < stream.length) {
+        const end = Math.min(stream.length, pos + 1 + Math.floor(next() * 12));
+        const chunk = stream.subarray(pos, end);
+        const lastGround = scanner.scan(chunk, 0, chunk.length);
+        await writeAll(term, decoder.decode(chunk, { stream: true }));
+        const xtermState = (term as unknown as ParserCore)._core._inputHandler._parser.currentState;
+        const where = `round ${round}, bytes ${JSON.stringify(stream.subarray(0, end).toString('latin1'))}`;
+        expect(scanner.parserState, where).toBe(xtermState);
+        const held = incompleteTail(stream.subarray(Math.max(0, end - 3), end));
+        expect(scanner.atGround, where).toBe(xtermState === 0 && held === 0);
+        if (scanner.atGround) expect(lastGround, where).toBe(chunk.length);
+        pos = end;
+      }
+      term.dispose();
+    }
+  });
+
+  it('stops at the first ground position when asked', () => {
+    const s = new VtScanner();
+    const b = Buffer.from('ab\x1b[31mcd');
+    expect(s.scan(b, 0, 3)).toBe(2);
+    expect(s.scan(b, 3, b.length, true)).toBe(7);
+  });
+
+  it('hands complete sequences to a sink, which keeps what later output depends on', () => {
+    const s = new VtScanner();
+    const replay = new SkipReplay();
+    s.sink = replay.add;
+    const b = Buffer.from('\x1b[?1049h\x1b[Hxx\x1b[?25l\x1b[?2004h\x1b[2;20r\x1b[1;31mA\x1b[4m\x1b(0\x0e' +
+      '\x1b]0;héllo\x07\x1b[5 q\x1b=\x1b[?25h\x1b[4h\x1b[?1049l\x1b[?1049h');
+    s.scan(b, 0, b.length);
+    expect(replay.replay()).toBe('\x1b[?1049h\x1b[?2004h\x1b[?25h\x1b[4h\x1b[2;20r\x1b[1;31m\x1b[4m\x1b(0\x0e\x1b=\x1b[5 q\x1b]2;héllo\x07');
+  });
+
+  it('forgets captured state at a full reset', () => {
+    const s = new VtScanner();
+    const replay = new SkipReplay();
+    s.sink = replay.add;
+    const b = Buffer.from('\x1b[?25l\x1b]2;x\x1b\\\x1bc\x1b[?1h');
+    s.scan(b, 0, b.length);
+    expect(replay.replay()).toBe('\x1bc\x1b[?1h');
+  });
+});
+
+describe('incompleteTail', () => {
+  it('matches what TextDecoder holds back', () => {
+    const next = rng(11);
+    for (let i = 0; i < 2000; i++) {
+      const bytes = randomStream(next, 4);
+      const streamed = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes, { stream: true });
+      const held = incompleteTail(bytes.subarray(Math.max(0, bytes.length - 3)));
+      const whole = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, bytes.length - held));
+      expect(streamed, JSON.stringify([...bytes])).toBe(whole);
+    }
+  });
+});
