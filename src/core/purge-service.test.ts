@@ -244,7 +244,7 @@ describe('PurgeService', () => {
         const keep = await session(f, { ageDays: 100, protect: true });
         let reached!: () => void;
         const stopped = new Promise<void>((r) => (reached = r));
-        void f.service({ ...inject(f, reached), batchSize: 3, fileConcurrency: 1 }).run({ actor: SYSTEM });
+        void f.service({ ...inject(f, reached), batchSize: 3, transactionSize: 2, fileConcurrency: 1 }).run({ actor: SYSTEM });
         await stopped;
         await expectConsistent(f, made);
 

@@ -99,8 +99,10 @@ export interface PurgeServiceOptions {
   clock: Clock;
   /** The retention setting, read at the start of each run. */
   retentionDays: () => Promise<number>;
-  /** Sessions claimed and finished per transaction (default 100). */
+  /** Sessions handled per round: one listing of each folder they share (default 200). */
   batchSize?: number;
+  /** Sessions claimed, or marked purged, per transaction; each transaction blocks the event loop while it runs (default 25, at most 1000). */
+  transactionSize?: number;
   /** Files deleted per chunk, with a turn of the event loop between chunks (default 100). */
   fileChunk?: number;
   /** Deletions in flight at once; kept low so the recorders' writes are not queued behind them in libuv's pool (default 4). */
@@ -203,11 +205,14 @@ export function checkRetentionDays(days: number): number {
 /** Purges expired recordings and sweeps orphan files. One instance may serve the job and the CLI. */
 export class PurgeService {
   private readonly batchSize: number;
+  private readonly transactionSize: number;
   private readonly fileChunk: number;
   private readonly fileConcurrency: number;
 
   constructor(private readonly o: PurgeServiceOptions) {
-    this.batchSize = o.batchSize ?? 100;
+    this.batchSize = o.batchSize ?? 200;
+    // Bounded so that one transaction's bound parameters stay far below SQLite's limit.
+    this.transactionSize = Math.min(o.transactionSize ?? 25, 1000);
     this.fileChunk = o.fileChunk ?? 100;
     this.fileConcurrency = o.fileConcurrency ?? 4;
   }
@@ -235,7 +240,11 @@ export class PurgeService {
       if (opts.dryRun) {
         await this.preview(batch, false, report, opts);
       } else {
-        const claimed = new Set(await this.o.repo.claim(batch.map((s) => s.id), cutoff, this.o.clock.now()));
+        const claimed = new Set<number>();
+        for (const part of this.parts(batch)) {
+          for (const id of await this.o.repo.claim(part.map((s) => s.id), cutoff, this.o.clock.now())) claimed.add(id);
+          await yieldToLoop();
+        }
         report.skipped += batch.length - claimed.size;
         await this.purgeClaimed(batch.filter((s) => claimed.has(s.id)), false, report, opts, retentionDays);
       }
@@ -279,8 +288,12 @@ export class PurgeService {
       await yieldToLoop();
     }
     const done = batch.filter((s) => !problems.has(s.id));
-    const items = done.map((s) => this.finishItem(s, removed.get(s.id)!, resumed, retentionDays));
-    const marked = new Set(await this.o.repo.finish(items, this.o.clock.now(), opts.actor));
+    const marked = new Set<number>();
+    for (const part of this.parts(done)) {
+      const items = part.map((s) => this.finishItem(s, removed.get(s.id)!, resumed, retentionDays));
+      for (const id of await this.o.repo.finish(items, this.o.clock.now(), opts.actor)) marked.add(id);
+      await yieldToLoop();
+    }
     for (const s of done) {
       if (!marked.has(s.id)) continue; // another run finished it first
       const files = removed.get(s.id)!;
@@ -295,6 +308,13 @@ export class PurgeService {
       report.failed++;
       if (report.failures.length < MAX_FAILURES_LISTED) report.failures.push({ id: s.id, sessionId: s.sessionId, problem });
     }
+  }
+
+  /** Splits a round into transactions. */
+  private parts<T>(items: T[]): T[][] {
+    const out: T[][] = [];
+    for (let i = 0; i < items.length; i += this.transactionSize) out.push(items.slice(i, i + this.transactionSize));
+    return out;
   }
 
   private finishItem(s: PurgeCandidate, files: string[], resumed: boolean, retentionDays: number): PurgeFinish {

@@ -58,8 +58,8 @@ h.clock.advance(4 * 60_000);
 let n = 0;
 setInterval(() => {
   h.clock.advance(1000);
-  const l = actives[0]!;
-  if (!l.ended) l.output(Buffer.from(`\x1b[32m[${new Date().toISOString().slice(11, 19)}]\x1b[0m tail -f /var/log/syslog line ${++n}\r\n`));
+  n++;
+  for (const l of actives) if (!l.ended) l.output(Buffer.from(`\x1b[32m[${new Date().toISOString().slice(11, 19)}]\x1b[0m syslog: session ${l.id} line ${n}\r\n`));
 }, 1000).unref();
 
 await h.app.listen({ host: '127.0.0.1', port });

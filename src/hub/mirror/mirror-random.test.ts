@@ -79,11 +79,13 @@ describe('TerminalMirror under random chunking', () => {
       const mirror = new TerminalMirror({ cols: 60, rows: 16, batchBytes: 64 + Math.floor(next() * 4096) });
       const cutAt = Math.floor(next() * events.length);
       let got: { snap: MirrorSnapshot; after: MirrorEvent[]; fedAt: number } | null = null;
+      let fed = 0;
       for (let i = 0; i < events.length; i++) {
         const e = events[i];
         if (e.kind === 'resize') mirror.resize(e.cols, e.rows);
         else mirror.output(e.data);
-        if (i === cutAt) mirror.requestSnapshot((snap, after) => { got = { snap, after: [...after], fedAt: i + 1 }; });
+        fed = i + 1;
+        if (i === cutAt) mirror.requestSnapshot((snap, after) => { got = { snap, after: [...after], fedAt: fed }; });
         if (next() < 0.2) await new Promise((r) => setImmediate(r)); // let the mirror run, or fall behind
       }
       while (!got) await new Promise((r) => setImmediate(r));

@@ -19,20 +19,24 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let cancelled = false;
-    api
-      .get<MeResponse>('/auth/me')
-      .then((me) => {
-        if (cancelled) return;
-        api.setCsrfToken(me.csrfToken);
-        setUser(me.user);
-      })
-      .catch(() => {
-        if (!cancelled) setUser(null);
-      });
     const off = api.onUnauthenticated(() => {
       api.setCsrfToken(null);
+      rememberSession(false);
       setUser(null);
     });
+    // A browser that never logged in (or logged out) goes straight to the login page, without a 401 in its console.
+    if (!hadSession()) setUser(null);
+    else
+      api
+        .get<MeResponse>('/auth/me')
+        .then((me) => {
+          if (cancelled) return;
+          api.setCsrfToken(me.csrfToken);
+          setUser(me.user);
+        })
+        .catch(() => {
+          if (!cancelled) setUser(null);
+        });
     return () => {
       cancelled = true;
       off();
@@ -42,6 +46,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const login = useCallback(async (req: LoginRequest) => {
     const res = await api.post<LoginResponse>('/auth/login', req);
     api.setCsrfToken(res.csrfToken);
+    rememberSession(true);
     setUser(res.user);
   }, []);
 
@@ -53,6 +58,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       if (!(err instanceof ApiError && err.status === 401)) throw err;
     } finally {
       api.setCsrfToken(null);
+      rememberSession(false);
       setUser(null);
     }
   }, []);
@@ -76,4 +82,24 @@ export function needsTotp(err: unknown): boolean {
   const p = err.problem;
   if (p.totpRequired === true || p.code === 'totp_required' || (typeof p.type === 'string' && /totp/i.test(p.type))) return true;
   return /\b(totp|one-time|authenticator code|two-factor|2fa)\b/i.test(`${p.title} ${p.detail ?? ''}`) && /requir/i.test(`${p.title} ${p.detail ?? ''}`);
+}
+
+const SESSION_HINT = 'vigil.session';
+
+/** Whether this browser may hold a session cookie (it is HttpOnly, so JavaScript cannot look at it). */
+function hadSession(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT) === '1';
+  } catch {
+    return true;
+  }
+}
+
+function rememberSession(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT, '1');
+    else localStorage.removeItem(SESSION_HINT);
+  } catch {
+    // Storage disabled: the console then always asks the server.
+  }
 }

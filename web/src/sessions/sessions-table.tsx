@@ -68,7 +68,7 @@ export function SessionsTable({ items, sort, onSort, onAction, now, highlight }:
           <tr key={s.id} data-session-id={s.id} className={highlight?.has(s.id) ? 'row-new' : undefined}>
             <td className="col-id">{s.id}</td>
             <td className="col-hash">
-              <code title={s.sessionId}>{s.sessionId.slice(0, 10)}</code>
+              <code title={s.sessionId}>{s.sessionId.slice(0, 8)}</code>
             </td>
             <td>{s.user}</td>
             <td>{s.originIp}</td>
