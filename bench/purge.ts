@@ -76,14 +76,15 @@ async function setup(dir: string): Promise<void> {
   const store = await openSqliteStore(paths.database, new ManualClock(NOW));
   const db = store.database.db;
   await mkdir(paths.videos, { recursive: true });
-  // 100 day folders of N/100 sessions each, all ended more than 90 days ago; every 10th has keyframes, every 100th a video.
+  // N sessions started over 100 days (100 day folders), all ended more than 90 days ago; every 10th has keyframes, every 100th a video.
   const CHUNK = 500;
   for (let start = 0; start < N; start += CHUNK) {
     const rows = [];
     const files: Array<[string, string]> = [];
     for (let i = start; i < Math.min(N, start + CHUNK); i++) {
       const sessionId = i.toString(16).padStart(32, '0');
-      const startedAt = new Date(NOW - (100 + (i % 100)) * DAY + i);
+      // In the order a gateway creates them: row ids follow start times.
+      const startedAt = new Date(NOW - 200 * DAY + Math.floor((i * 100 * DAY) / N));
       const folder = join(paths.recordings, ...startedAt.toISOString().slice(0, 10).split('-'));
       const recordingPath = join(folder, `${sessionId}.cast`);
       rows.push({
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     const server = createServer((s) => {
       s.setNoDelay(true);
       s.on('data', (d) => s.write(d));
+      s.on('error', () => {}); // the probe client resets its connection when it stops
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const worker = await startClient((server.address() as AddressInfo).port);
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
 
     const store = await openSqliteStore(paths.database, new ManualClock(NOW));
     const files = new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos });
-    const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db), files, audit: store.audit, clock: new ManualClock(NOW), retentionDays: async () => 90, batchSize: values.batch ? Number(values.batch) : undefined, transactionSize: values.tx ? Number(values.tx) : undefined });
+    const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db), files, clock: new ManualClock(NOW), retentionDays: async () => 90, batchSize: values.batch ? Number(values.batch) : undefined, transactionSize: values.tx ? Number(values.tx) : undefined });
     let report!: Awaited<ReturnType<PurgeService['run']>>;
     t = performance.now();
     const during = await probe(clientDuring, async () => {

@@ -24,6 +24,8 @@ import { sessionRoutes } from './routes/sessions.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { vaultRoutes } from './routes/vault.js';
+import { recordingRoutes } from './routes/recording.js';
+import { videoRoutes } from './routes/video.js';
 
 export type { ApiDeps, ApiHub, ApiOptions } from './context.js';
 export type { LiveViewer, LiveViewerSource, ViewerMessage } from './live-source.js';
@@ -91,6 +93,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
       await api.register(blockRoutes, ctx);
       await api.register(userRoutes, ctx);
       await api.register(vaultRoutes, ctx);
+      await api.register(recordingRoutes, ctx);
+      await api.register(videoRoutes, ctx);
       await api.register(systemRoutes, { ...ctx, registry });
       api.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
     },

@@ -3,13 +3,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuthService } from '../core/auth-service.js';
 import type { Clock } from '../core/clock.js';
-import type { BlockRepo, AuditRepo, CredentialRepo, DeviceRepo, GrantRepo, SettingsRepo, UserRepo } from '../core/ports.js';
+import type { BlockRepo, AuditRepo, CredentialRepo, DeviceRepo, EventRepo, GrantRepo, SettingsRepo, UserRepo } from '../core/ports.js';
 import type { SessionAccess } from '../core/session-access.js';
 import type { UserAdmin } from '../core/user-admin.js';
 import type { VaultAdmin } from '../core/vault-admin.js';
 import type { SessionHub } from '../hub/session-hub.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { LiveViewerSource } from './live-source.js';
+import type { PlayerChunk, VideoJob } from './schemas.js';
 
 /** What the hub offers the API. */
 export type ApiHub = Pick<SessionHub, 'drop' | 'block' | 'unblock' | 'releaseUser' | 'onChange' | 'get' | 'list' | 'event'>;
@@ -32,6 +33,8 @@ export interface ApiDeps {
   settings: SettingsRepo;
   clock: Clock;
   logger: FastifyBaseLogger;
+  /** Session Video (issue 5): the player's reads of recordings and the MP4 jobs. */
+  sessionVideo: SessionVideoDeps;
 }
 
 export interface ApiOptions {
@@ -55,4 +58,21 @@ export interface ApiOptions {
 export interface RouteContext extends ApiDeps {
   feed: ChangeFeed;
   options: ApiOptions;
+}
+
+/** What Session Video needs (implemented by src/recording: RecordingPlayer, VideoJobs; wired in main.ts). */
+export interface SessionVideoDeps {
+  player: {
+    timeline(castPath: string): Promise<{ duration: number; cols: number; rows: number; idle: Array<{ start: number; end: number }> }>;
+    chunk(castPath: string, q: { at: number } | { after: number }): Promise<PlayerChunk>;
+  };
+  videos: {
+    start(req: { sessionId: string; castPath: string; startedAt: Date }): Promise<VideoJob>;
+    status(sessionId: string): Promise<VideoJob | null>;
+    file(sessionId: string): Promise<{ path: string; size: number } | null>;
+  };
+  /** Session events, shown as timeline markers. */
+  events: Pick<EventRepo, 'forSession'>;
+  /** Reconstructed commands (the logs module's CommandRepo), shown as timeline markers; optional. */
+  commands?: { forSession(sessionId: number): Promise<ReadonlyArray<{ offset: number; command: string }>> };
 }

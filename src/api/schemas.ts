@@ -220,3 +220,55 @@ export const putSettingSchema = z.object({ value: z.unknown() });
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 export const okSchema = z.object({ ok: z.literal(true) });
+
+// ---- Session Video (issue 5) ----
+
+const seconds = z.number().describe('Seconds from the start of the recording');
+/** GET /sessions/{id}/player: what the in-browser player needs before it plays. */
+export const playerInfoSchema = z
+  .object({
+    duration: seconds,
+    cols: z.number().int(),
+    rows: z.number().int(),
+    size: z.number().int().nullable().describe('Bytes of the recording'),
+    idle: z.array(z.object({ start: seconds, end: seconds })).describe('Pauses longer than 2 s (skip idle)'),
+    markers: z.array(z.object({ time: seconds, kind: z.enum(['command', 'event']), label: z.string() })),
+  })
+  .meta({ id: 'PlayerInfo' });
+export type PlayerInfo = z.infer<typeof playerInfoSchema>;
+
+const queryTime = z.coerce.number().min(0).max(1e9);
+export const playerChunkQuerySchema = z
+  .object({
+    t: queryTime.optional().describe('Seek: the nearest keyframe at or before t, then the events after it'),
+    at: queryTime.optional().describe('Alias of t'),
+    after: queryTime.optional().describe('Continue: the events strictly after this time (a previous chunk\'s `next`)'),
+  })
+  .refine((q) => [q.t, q.at, q.after].filter((v) => v !== undefined).length === 1, 'give exactly one of t and after');
+
+/** One bounded piece of a recording: a keyframe (seek only) and the output/resize events after it, up to `to`. */
+export const playerChunkSchema = z
+  .object({
+    from: seconds,
+    to: seconds.describe('Events up to and including this time are in this chunk'),
+    keyframe: z
+      .object({ time: seconds, cols: z.number().int(), rows: z.number().int(), data: z.string().describe('Write into a fresh terminal of cols×rows') })
+      .nullable(),
+    events: z.array(z.tuple([z.number(), z.enum(['o', 'r']), z.string()])).describe('[time, "o" output | "r" resize "COLSxROWS", data], all later than the keyframe'),
+    next: z.number().nullable().describe('Pass as `after` for the following chunk; null at the end'),
+    done: z.boolean(),
+  })
+  .meta({ id: 'PlayerChunk' });
+export type PlayerChunk = z.infer<typeof playerChunkSchema>;
+
+/** GET|POST /sessions/{id}/video: the Generate video for download job. */
+export const videoJobSchema = z
+  .object({
+    state: z.enum(['queued', 'running', 'done', 'failed']),
+    percent: z.number().int().min(0).max(100),
+    error: z.string().nullable(),
+    size: z.number().int().nullable().describe('Bytes of the MP4 once done'),
+  })
+  .meta({ id: 'VideoJob' });
+export type VideoJob = z.infer<typeof videoJobSchema>;
+export const videoQuerySchema = z.object({ download: z.enum(['1', 'true']).optional().describe('Download the MP4 instead of the job state') });

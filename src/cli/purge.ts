@@ -3,24 +3,23 @@
 import type { Command } from 'commander';
 import { dataPaths } from '../core/config.js';
 import { FsPurgeFiles } from '../core/purge-files.js';
-import { PurgeService, type OrphanFile, type PurgedSession, type PurgeReport, type SweepReport } from '../core/purge-service.js';
+import { OrphanSweep, type OrphanFile, type SweepReport } from '../core/orphan-sweep.js';
+import { PurgeService, type PurgedSession, type PurgeReport } from '../core/purge-service.js';
 import { SettingsService } from '../core/settings-service.js';
 import type { AdminContext } from '../main.js';
 import { dataDirOf, parseIntOption, UsageError, withAdmin, type CliIO } from './context.js';
 import { cellText, iso, json, table } from './output.js';
 
-/** The purge over an open data directory (the same wiring `vigil serve` gives its hourly job). */
-export function purgeServiceOf(admin: AdminContext, dataDir: string): PurgeService {
+/** The purge and the orphan sweep over an open data directory (the purge wired as `vigil serve` wires its hourly job). */
+function purgeOf(admin: AdminContext, dataDir: string): { purge: PurgeService; sweep: OrphanSweep } {
   const { store, clock } = admin;
   const paths = dataPaths(dataDir);
   const settings = new SettingsService({ settings: store.settings, audit: store.audit, clock, users: store.users });
-  return new PurgeService({
-    repo: store.purge,
-    files: new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos, root: paths.root }),
-    audit: store.audit,
-    clock,
-    retentionDays: () => settings.retentionDays(),
-  });
+  const files = new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos, root: paths.root });
+  return {
+    purge: new PurgeService({ repo: store.purge, files, clock, retentionDays: () => settings.retentionDays() }),
+    sweep: new OrphanSweep({ repo: store.purge, files, audit: store.audit, clock }),
+  };
 }
 
 interface PurgeOptions {
@@ -96,12 +95,12 @@ export function registerPurge(program: Command, io: CliIO): void {
       if (opts.dryRun && opts.removeOrphans) throw new UsageError('--remove-orphans cannot be used with --dry-run (use --orphans to list them)');
       const dataDir = dataDirOf(cmd, io);
       const outcome = await withAdmin(cmd, io, async (s): Promise<Outcome> => {
-        const service = purgeServiceOf(s.admin, dataDir);
+        const { purge, sweep: orphanSweep } = purgeOf(s.admin, dataDir);
         const actor = { userId: null, name: s.actor };
         const sessions: PurgedSession[] = [];
-        const report = await service.run({ actor, dryRun: opts.dryRun, retentionDays: opts.retentionDays, onSession: (x) => sessions.push(x) });
+        const report = await purge.run({ actor, dryRun: opts.dryRun, retentionDays: opts.retentionDays, onSession: (x) => sessions.push(x) });
         const orphans: OrphanFile[] = [];
-        const sweep = opts.orphans || opts.removeOrphans ? await service.sweep({ actor, remove: opts.removeOrphans, onFile: (f) => orphans.push(f) }) : null;
+        const sweep = opts.orphans || opts.removeOrphans ? await orphanSweep.run({ actor, remove: opts.removeOrphans, onFile: (f) => orphans.push(f) }) : null;
         return { report, sessions, sweep, orphans };
       });
       (opts.json ? printJson : printText)(io, outcome);

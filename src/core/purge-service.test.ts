@@ -1,98 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
-import { dataPaths } from './config.js';
-import { FsPurgeFiles } from './purge-files.js';
-import { PurgeService, type PurgeFiles, type PurgeReport, type PurgeRepo, type PurgeServiceOptions } from './purge-service.js';
-import { SettingsService } from './settings-service.js';
-import type { SessionStatus } from './types.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
-import { SqlitePurgeRepo } from '../store/purge-repo.js';
+import type { PurgeFiles, PurgeReport, PurgeRepo, PurgeServiceOptions } from './purge-service.js';
+import { DAY, exists, makeSession, NOW, purgeFixture, SYSTEM, tree, type MadeSession, type PurgeFixture } from '../../test/helpers/purge-fixture.js';
 
-const DAY = 86_400_000;
-const NOW = Date.UTC(2026, 5, 1, 12);
-const SYSTEM = { userId: null, name: 'system' };
-
-interface Fixture {
-  dir: string;
-  paths: ReturnType<typeof dataPaths>;
-  store: SqliteStore;
-  repo: SqlitePurgeRepo;
-  files: FsPurgeFiles;
-  clock: ManualClock;
-  settings: SettingsService;
-  service(over?: Partial<PurgeServiceOptions>): PurgeService;
-}
-
-const open: Array<{ dir: string; store: SqliteStore }> = [];
+const open: PurgeFixture[] = [];
 afterEach(async () => {
-  for (const f of open.splice(0)) {
-    await f.store.close();
-    await rm(f.dir, { recursive: true, force: true });
-  }
+  for (const f of open.splice(0)) await f.close();
 });
 
-async function fixture(dir?: string): Promise<Fixture> {
-  dir ??= await mkdtemp(join(tmpdir(), 'vigil-purge-'));
-  const paths = dataPaths(dir);
-  const clock = new ManualClock(NOW);
-  const store = await openSqliteStore(paths.database, clock);
-  open.push({ dir, store });
-  const repo = new SqlitePurgeRepo(store.database.db);
-  const files = new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos });
-  const settings = new SettingsService({ settings: store.settings, audit: store.audit, clock });
-  const service = (over: Partial<PurgeServiceOptions> = {}) =>
-    new PurgeService({ repo, files, audit: store.audit, clock, retentionDays: () => settings.retentionDays(), ...over });
-  return { dir, paths, store, repo, files, clock, settings, service };
+async function fixture(dir?: string): Promise<PurgeFixture> {
+  const f = await purgeFixture(dir);
+  open.push(f);
+  return f;
 }
+const session = makeSession;
+type Fixture = PurgeFixture;
+type Made = MadeSession;
 
-interface Made {
-  id: number;
-  sessionId: string;
-  files: string[];
-}
-
-/** A session row and its files: the recording, derived keyframes and compressed copy, and two videos. */
-async function session(f: Fixture, o: { ageDays: number; status?: SessionStatus; endedAgeDays?: number; protect?: boolean; derived?: boolean }): Promise<Made> {
-  const sessionId = randomBytes(16).toString('hex');
-  const startedAt = new Date(f.clock.now().getTime() - o.ageDays * DAY);
-  const day = startedAt.toISOString().slice(0, 10).split('-');
-  const folder = join(f.paths.recordings, ...day);
-  const recordingPath = join(folder, `${sessionId}.cast`);
-  const status = o.status ?? 'completed';
-  const rec = await f.store.sessions.create({
-    sessionId, userId: null, user: 'alice', originIp: '10.0.0.1', credentialId: null, credential: 'root', deviceId: null, device: 'web01',
-    host: 'web01:22', protocol: 'SSH', type: 'shell', command: null, status, startedAt, recordingPath, cols: 80, rows: 24,
-  });
-  if (status !== 'active') {
-    const endedAt = new Date(f.clock.now().getTime() - (o.endedAgeDays ?? o.ageDays) * DAY);
-    await f.store.sessions.end(rec.id, { status, endedAt, exitStatus: 0, bytesIn: 1, bytesOut: 2, endReason: null, errorMessage: null, recordingSize: 10, recordingDuration: 1, recordingSha256: 'ab'.repeat(32) });
-  }
-  if (o.protect) await f.store.sessions.setPreventPurge(rec.id, true);
-  await mkdir(folder, { recursive: true });
-  await mkdir(f.paths.videos, { recursive: true });
-  const files = [recordingPath];
-  if (o.derived !== false) files.push(join(folder, `${sessionId}.keys`), join(folder, `${sessionId}.keys.1`), join(folder, `${sessionId}.cast.gz`), join(f.paths.videos, `${sessionId}.mp4`), join(f.paths.videos, `${sessionId}-1080p.mp4`));
-  for (const p of files) await writeFile(p, `data of ${sessionId}\n`);
-  return { id: rec.id, sessionId, files };
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
-}
-async function tree(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
-    if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
-  }
-  return out.sort();
-}
 async function rows(f: Fixture) {
   return f.store.database.db.selectFrom('sessions').select(['id', 'purged_at', 'purge_started_at', 'prevent_purge', 'recording_sha256']).orderBy('id').execute();
 }
@@ -257,7 +185,7 @@ describe('PurgeService', () => {
           expect(await filesPurgedEvents(f, m.id)).toHaveLength(1);
         }
         expect(await tree(f.paths.recordings)).toEqual(keep.files.filter((p) => p.startsWith(f.paths.recordings)).map((p) => relative(f.paths.recordings, p)).sort());
-        expect(await f.service().sweep({ actor: SYSTEM, graceMs: 0 })).toMatchObject({ orphans: 0 });
+        expect(await f.sweep.run({ actor: SYSTEM, graceMs: 0 })).toMatchObject({ orphans: 0 });
         expect(await f.store.audit.verify()).toEqual([]);
         expect((await f.store.audit.list({ limit: 1000 })).filter((a) => a.action === 'session.purge')).toHaveLength(7);
       });
@@ -354,39 +282,5 @@ describe('PurgeService', () => {
     const report = await f.service().run({ actor: SYSTEM });
     expect(report).toMatchObject({ sessions: 0, failed: 1, failures: [{ problem: expect.stringMatching(/outside the recordings folder/) }] });
     expect(await exists(outside)).toBe(true);
-  });
-
-  it('sweeps orphan files: reports them, and removes them only when asked', async () => {
-    const f = await fixture();
-    f.clock.set(Date.now());
-    const live = await session(f, { ageDays: 1 });
-    const gone = await session(f, { ageDays: 200 });
-    await f.service().run({ actor: SYSTEM });
-    const folder = dirname(live.files[0]!);
-    const noRow = join(folder, `${'c'.repeat(32)}.cast`);
-    const leftover = join(f.paths.videos, `${gone.sessionId}.mp4`); // e.g. a video finished after the purge
-    const fresh = join(folder, `${'d'.repeat(32)}.cast`); // a session being opened right now
-    const odd = join(folder, 'notes.txt');
-    for (const p of [noRow, leftover, fresh, odd]) await writeFile(p, 'x');
-    const old = new Date(Date.now() - 2 * DAY);
-    for (const p of [noRow, leftover, odd, ...live.files]) await utimes(p, old, old);
-
-    const seen: string[] = [];
-    const dry = await f.service().sweep({ actor: SYSTEM, onFile: (o) => seen.push(`${o.reason} ${o.path} ${o.removed}`) });
-    expect(dry).toMatchObject({ orphans: 3, removed: 0 });
-    expect(seen.sort()).toEqual(
-      [`no-session ${relative(f.dir, noRow)} false`, `purged-session videos/${gone.sessionId}.mp4 false`, `unrecognised ${relative(f.dir, odd)} false`].sort(),
-    );
-    for (const p of [noRow, leftover, fresh, odd]) expect(await exists(p)).toBe(true);
-
-    const auditBefore = (await f.store.audit.list()).length;
-    const real = await f.service().sweep({ actor: { userId: null, name: 'cli:root' }, remove: true });
-    expect(real).toMatchObject({ orphans: 3, removed: 2, failures: [] });
-    expect(await exists(noRow)).toBe(false);
-    expect(await exists(leftover)).toBe(false);
-    for (const p of [fresh, odd, ...live.files]) expect(await exists(p)).toBe(true);
-    const [entry] = await f.store.audit.list({ limit: 1 });
-    expect((await f.store.audit.list()).length).toBe(auditBefore + 1);
-    expect(entry).toMatchObject({ actor: 'cli:root', action: 'recordings.orphans.remove' });
   });
 });

@@ -11,12 +11,12 @@
 // ones, so after a second run no session claims files that are gone and no file is left that nothing points to.
 // A session claimed before a Prevent Purge arrived is finished anyway: some of its files may already be gone.
 //
-// Not stalling the gateway: files are deleted asynchronously a few at a time, in chunks with a turn of the event
-// loop between them, and database work is one short transaction per batch of sessions.
+// Not stalling the gateway (which shares this event loop and the SQLite write lock): files are deleted
+// asynchronously, a few at a time, in chunks; database work is in short transactions of a few sessions; and the
+// purge pauses after each of them. bench/purge.ts measures the effect on keystroke latency.
 
 import type { Clock } from './clock.js';
 import { VigilError } from './errors.js';
-import type { AuditRepo } from './ports.js';
 
 /** A session the purge may remove files of. */
 export interface PurgeCandidate {
@@ -94,8 +94,6 @@ export interface PurgeFiles {
 export interface PurgeServiceOptions {
   repo: PurgeRepo;
   files: PurgeFiles;
-  /** For the orphan sweep's audit entry. */
-  audit: AuditRepo;
   clock: Clock;
   /** The retention setting, read at the start of each run. */
   retentionDays: () => Promise<number>;
@@ -107,6 +105,11 @@ export interface PurgeServiceOptions {
   fileChunk?: number;
   /** Deletions in flight at once; kept low so the recorders' writes are not queued behind them in libuv's pool (default 4). */
   fileConcurrency?: number;
+  /**
+   * Idle time after each transaction and each chunk of files (default 2 ms). It roughly halves the purge's speed
+   * and its share of the event loop and of the SQLite write lock: a keystroke rarely waits behind it (see bench/purge.ts).
+   */
+  pauseMs?: number;
 }
 
 export interface PurgeRunOptions {
@@ -150,37 +153,11 @@ export interface PurgeReport {
   aborted: boolean;
 }
 
-export interface SweepOptions {
-  actor: PurgeActor;
-  /** Remove the orphans found (otherwise only report them). */
-  remove?: boolean;
-  /** Files modified more recently are left alone: a recording's file exists a moment before its session row (default 1 hour). */
-  graceMs?: number;
-  onFile?: (f: OrphanFile) => void;
-  signal?: AbortSignal;
-}
-
-/** A file no session accounts for. */
-export interface OrphanFile {
-  path: string;
-  sessionId: string | null;
-  /** `no-session`: no row has its Session ID; `purged-session`: its session was purged; `unrecognised`: the name is no Session ID (never removed). */
-  reason: 'no-session' | 'purged-session' | 'unrecognised';
-  removed: boolean;
-}
-
-export interface SweepReport {
-  scanned: number;
-  orphans: number;
-  removed: number;
-  failures: Array<{ path: string; problem: string }>;
-}
-
 const DAY_MS = 86_400_000;
 const MAX_FAILURES_LISTED = 100;
 
-/** Yields to the event loop so that I/O callbacks (the gateway's keystrokes) run between chunks of work. */
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Hands the event loop back between chunks of work, so that I/O callbacks (the gateway's keystrokes) run; with `ms`, stays idle that long. */
+export const yieldToLoop = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 
 /** Runs `fn` over `items` with at most `limit` calls in flight. */
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -191,7 +168,8 @@ async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T)
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-function errorText(err: unknown): string {
+/** The errno code of a filesystem error, else its message. */
+export function errorText(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code ?? (err instanceof Error ? err.message : String(err));
 }
@@ -202,12 +180,13 @@ export function checkRetentionDays(days: number): number {
   return days;
 }
 
-/** Purges expired recordings and sweeps orphan files. One instance may serve the job and the CLI. */
+/** Purges expired recordings. One instance may serve the hourly job and the CLI. */
 export class PurgeService {
   private readonly batchSize: number;
   private readonly transactionSize: number;
   private readonly fileChunk: number;
   private readonly fileConcurrency: number;
+  private readonly pause: () => Promise<void>;
 
   constructor(private readonly o: PurgeServiceOptions) {
     this.batchSize = o.batchSize ?? 200;
@@ -215,6 +194,8 @@ export class PurgeService {
     this.transactionSize = Math.min(o.transactionSize ?? 25, 1000);
     this.fileChunk = o.fileChunk ?? 100;
     this.fileConcurrency = o.fileConcurrency ?? 4;
+    const pauseMs = o.pauseMs ?? 2;
+    this.pause = () => yieldToLoop(pauseMs);
   }
 
   /** Finishes sessions an interrupted run claimed, then purges every candidate older than the retention. */
@@ -225,14 +206,16 @@ export class PurgeService {
     const stopped = () => (opts.signal?.aborted ? (report.aborted = true) : false);
 
     // Claims left by an interrupted run come first: their files are partly gone already.
-    for (let afterId = 0; !stopped(); ) {
+    let afterId = 0;
+    while (!stopped()) {
       const batch = await this.o.repo.unfinished(this.batchSize, afterId);
       if (batch.length === 0) break;
       afterId = batch[batch.length - 1]!.id;
       await (opts.dryRun ? this.preview(batch, true, report, opts) : this.purgeClaimed(batch, true, report, opts, retentionDays));
-      await yieldToLoop();
+      await this.pause();
     }
-    for (let after: PurgeCursor | undefined; !stopped(); ) {
+    let after: PurgeCursor | undefined;
+    while (!stopped()) {
       const batch = await this.o.repo.candidates(cutoff, this.batchSize, after);
       if (batch.length === 0) break;
       const last = batch[batch.length - 1]!;
@@ -243,12 +226,12 @@ export class PurgeService {
         const claimed = new Set<number>();
         for (const part of this.parts(batch)) {
           for (const id of await this.o.repo.claim(part.map((s) => s.id), cutoff, this.o.clock.now())) claimed.add(id);
-          await yieldToLoop();
+          await this.pause();
         }
         report.skipped += batch.length - claimed.size;
         await this.purgeClaimed(batch.filter((s) => claimed.has(s.id)), false, report, opts, retentionDays);
       }
-      await yieldToLoop();
+      await this.pause();
     }
     return report;
   }
@@ -267,6 +250,32 @@ export class PurgeService {
   /** Steps 2 and 3 for sessions this run (or an interrupted one) claimed. */
   private async purgeClaimed(batch: PurgeCandidate[], resumed: boolean, report: PurgeReport, opts: PurgeRunOptions, retentionDays: number): Promise<void> {
     if (batch.length === 0) return;
+    const { removed, problems } = await this.deleteFiles(batch);
+    const done = batch.filter((s) => !problems.has(s.id));
+    const marked = new Set<number>();
+    for (const part of this.parts(done)) {
+      const items = part.map((s) => this.finishItem(s, removed.get(s.id)!, resumed, retentionDays));
+      for (const id of await this.o.repo.finish(items, this.o.clock.now(), opts.actor)) marked.add(id);
+      await this.pause();
+    }
+    for (const s of done) {
+      if (!marked.has(s.id)) continue; // another run finished it first
+      const files = removed.get(s.id)!;
+      report.sessions++;
+      report.files += files.length;
+      if (resumed) report.resumed++;
+      opts.onSession?.({ id: s.id, sessionId: s.sessionId, startedAt: s.startedAt, endedAt: s.endedAt, files, resumed });
+    }
+    for (const s of batch) {
+      const problem = problems.get(s.id);
+      if (problem === undefined) continue;
+      report.failed++;
+      if (report.failures.length < MAX_FAILURES_LISTED) report.failures.push({ id: s.id, sessionId: s.sessionId, problem });
+    }
+  }
+
+  /** Step 2: deletes the files of claimed sessions; returns, by session, the files removed and what went wrong. */
+  private async deleteFiles(batch: PurgeCandidate[]): Promise<{ removed: Map<number, string[]>; problems: Map<number, string> }> {
     const listings = await this.o.files.list(batch);
     const removed = new Map<number, string[]>(batch.map((s) => [s.id, []]));
     const problems = new Map<number, string>();
@@ -285,29 +294,9 @@ export class PurgeService {
           if (!problems.has(s.id)) problems.set(s.id, `cannot remove ${this.o.files.describe(path)}: ${errorText(err)}`);
         }
       });
-      await yieldToLoop();
+      await this.pause();
     }
-    const done = batch.filter((s) => !problems.has(s.id));
-    const marked = new Set<number>();
-    for (const part of this.parts(done)) {
-      const items = part.map((s) => this.finishItem(s, removed.get(s.id)!, resumed, retentionDays));
-      for (const id of await this.o.repo.finish(items, this.o.clock.now(), opts.actor)) marked.add(id);
-      await yieldToLoop();
-    }
-    for (const s of done) {
-      if (!marked.has(s.id)) continue; // another run finished it first
-      const files = removed.get(s.id)!;
-      report.sessions++;
-      report.files += files.length;
-      if (resumed) report.resumed++;
-      opts.onSession?.({ id: s.id, sessionId: s.sessionId, startedAt: s.startedAt, endedAt: s.endedAt, files, resumed });
-    }
-    for (const s of batch) {
-      const problem = problems.get(s.id);
-      if (problem === undefined) continue;
-      report.failed++;
-      if (report.failures.length < MAX_FAILURES_LISTED) report.failures.push({ id: s.id, sessionId: s.sessionId, problem });
-    }
+    return { removed, problems };
   }
 
   /** Splits a round into transactions. */
@@ -323,61 +312,5 @@ export class PurgeService {
       ? `Retention purge (${retentionDays} days) finished after an interrupted run; ${files.length} file(s) removed now${list}`
       : `Retention purge (${retentionDays} days): ${files.length} file(s) removed${list}`;
     return { id: s.id, note, target: `session ${s.id}`, details: JSON.stringify({ sessionId: s.sessionId, retentionDays, resumed, files }) };
-  }
-
-  /**
-   * Reports files under the recordings and videos folders that no session accounts for: names of Session IDs
-   * without a row or of purged sessions (left by a crash of something else, or copied in), and names that are
-   * no Session ID. With `remove`, deletes the first two kinds (never unrecognised names) and writes one audit entry.
-   */
-  async sweep(opts: SweepOptions): Promise<SweepReport> {
-    const graceMs = opts.graceMs ?? 3_600_000;
-    const report: SweepReport = { scanned: 0, orphans: 0, removed: 0, failures: [] };
-    const removedPaths: string[] = [];
-    let pending: StoredFile[] = [];
-    const flush = async () => {
-      const known = await this.o.repo.known([...new Set(pending.flatMap((f) => (f.sessionId ? [f.sessionId] : [])))]);
-      const newest = this.o.clock.now().getTime() - graceMs;
-      for (const f of pending) {
-        const state = f.sessionId === null ? undefined : known.get(f.sessionId);
-        if (state === 'present' || state === 'purging') continue;
-        const modified = await this.o.files.modifiedAt(f.path);
-        if (modified === null || modified.getTime() > newest) continue;
-        const reason: OrphanFile['reason'] = f.sessionId === null ? 'unrecognised' : state === 'purged' ? 'purged-session' : 'no-session';
-        let removed = false;
-        if (opts.remove && reason !== 'unrecognised') {
-          try {
-            removed = await this.o.files.remove(f.path);
-          } catch (err) {
-            report.failures.push({ path: this.o.files.describe(f.path), problem: errorText(err) });
-          }
-        }
-        report.orphans++;
-        if (removed) {
-          report.removed++;
-          removedPaths.push(this.o.files.describe(f.path));
-        }
-        opts.onFile?.({ path: this.o.files.describe(f.path), sessionId: f.sessionId, reason, removed });
-      }
-      pending = [];
-      await yieldToLoop();
-    };
-    for await (const f of this.o.files.walk()) {
-      if (opts.signal?.aborted) break;
-      report.scanned++;
-      pending.push(f);
-      if (pending.length >= this.fileChunk * 5) await flush();
-    }
-    if (pending.length > 0) await flush();
-    if (report.removed > 0) {
-      await this.o.audit.append({
-        at: this.o.clock.now(),
-        actor: opts.actor.name,
-        action: 'recordings.orphans.remove',
-        target: 'recordings',
-        details: JSON.stringify({ removed: report.removed, files: removedPaths.slice(0, 1000) }),
-      });
-    }
-    return report;
   }
 }

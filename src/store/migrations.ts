@@ -174,10 +174,62 @@ const m002: Migration = {
   },
 };
 
+const m003: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('command_rules')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      .addColumn('pattern', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('criticality', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('session_commands')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('session_id', 'integer', (c) => c.notNull().references('sessions.id'))
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('offset_s', 'real', (c) => c.notNull())
+      .addColumn('command', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('rule_name', 'text')
+      .addColumn('criticality', 'text')
+      .addColumn('action', 'text')
+      .addColumn('output', 'text')
+      .execute();
+    await db.schema.createIndex('session_commands_session').on('session_commands').columns(['session_id', 'id']).execute();
+    await db.schema
+      .createTable('session_comments')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('session_id', 'integer', (c) => c.notNull().references('sessions.id'))
+      .addColumn('user_id', 'integer', (c) => c.notNull())
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('session_comments_session').on('session_comments').column('session_id').execute();
+    await db.schema
+      .createTable('session_audit_marks')
+      .addColumn('session_id', 'integer', (c) => c.notNull().references('sessions.id'))
+      .addColumn('user_id', 'integer', (c) => c.notNull())
+      .addColumn('audited_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('session_audit_marks_pk', ['session_id', 'user_id'])
+      .execute();
+    // Typed and displayed lines of every session, for search. The word index (unicode61) finds candidates; the
+    // repository then keeps only lines that contain the term as typed (substring, case-insensitive).
+    await sql`CREATE VIRTUAL TABLE session_text USING fts5(text, session_id UNINDEXED, offset_s UNINDEXED, kind UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')`.execute(db);
+  },
+};
+
 /** All migrations, by name; names sort in application order. */
 export const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
   '002_purge': m002,
+  '003_commands': m003,
 };
 
 class StaticProvider implements MigrationProvider {

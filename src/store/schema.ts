@@ -134,6 +134,45 @@ export interface ApiTokensTable {
   csrf: string;
 }
 
+// ---- commands, rules, search, audit notes (migration 003) ----
+export interface CommandRulesTable {
+  id: Generated<number>;
+  name: string;
+  pattern: string;
+  /** `global`, `device:NAME`, `credential:ACCOUNT@DEVICE` or `user:NAME`. */
+  scope: string;
+  criticality: string;
+  action: string;
+  created_at: string;
+  created_by: string;
+}
+export interface SessionCommandsTable {
+  id: Generated<number>;
+  session_id: number;
+  at: string;
+  offset_s: number;
+  command: string;
+  source: string;
+  outcome: string;
+  rule_name: string | null;
+  criticality: string | null;
+  action: string | null;
+  output: string | null;
+}
+export interface SessionCommentsTable {
+  id: Generated<number>;
+  session_id: number;
+  user_id: number;
+  username: string;
+  at: string;
+  text: string;
+}
+export interface SessionAuditMarksTable {
+  session_id: number;
+  user_id: number;
+  audited_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   user_keys: UserKeysTable;
@@ -150,4 +189,8 @@ export interface Database {
   audit_log: AuditLogTable;
   settings: SettingsTable;
   api_tokens: ApiTokensTable;
+  command_rules: CommandRulesTable;
+  session_commands: SessionCommandsTable;
+  session_comments: SessionCommentsTable;
+  session_audit_marks: SessionAuditMarksTable;
 }

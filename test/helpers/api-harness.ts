@@ -18,6 +18,9 @@ import { VaultAdmin } from '../../src/core/vault-admin.js';
 import type { LiveSession, SessionControl } from '../../src/hub/live-session.js';
 import { SessionHub } from '../../src/hub/session-hub.js';
 import { FileRecordingStore } from '../../src/recording/file-recording-store.js';
+import { buildKeyframes } from '../../src/recording/keyframes/keyframe-files.js';
+import { RecordingPlayer } from '../../src/recording/player/recording-player.js';
+import { VideoJobs } from '../../src/recording/video/video-jobs.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
 import { SqliteTokenRepo } from '../../src/store/token-repo.js';
 import { ScryptPasswordHasher } from '../../src/vault/password-hasher.js';
@@ -92,6 +95,9 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
   const userAdmin = new UserAdmin(store.users, store.roles, hasher, store.audit, clock);
   const vaultAdmin = new VaultAdmin(store.devices, store.credentials, store.grants, store.users, secretBox, store.audit, clock);
   const sources = new Map<number, LiveViewerSource>();
+  // Session Video: keyframes built in-process on first use (the server uses a worker); MP4s rendered in a worker thread.
+  const videos = new VideoJobs({ videosDir: path.join(dir, 'videos') });
+  const player = new RecordingPlayer({ ensureIndex: async (p) => void buildKeyframes(p) });
   const deps: ApiDeps = {
     auth,
     access,
@@ -108,6 +114,7 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
     settings: store.settings,
     clock,
     logger,
+    sessionVideo: { player, videos, events: store.events },
   };
   const app = await buildApi(deps, options);
   await app.ready();
@@ -172,6 +179,7 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
     },
     async close() {
       await app.close();
+      await videos.close();
       await hub.shutdown();
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -35,9 +35,13 @@ function sessionStream(next: () => number, pieces: number): MirrorEvent[] {
     () => Buffer.from([0xff, 0xc3]).toString('latin1'), // invalid UTF-8 (written as bytes below)
   ];
   const events: MirrorEvent[] = [];
+  let cols = 60, rows = 16;
   for (let i = 0; i < pieces; i++) {
     if (next() < 0.01) {
-      events.push({ kind: 'resize', cols: 30 + n(40), rows: 8 + n(10) });
+      // Growing only: a narrowing resize hides cells of alternate-screen lines that xterm keeps
+      // and shows again on growth; a viewer who joined in between cannot have them.
+      cols += n(8); rows += n(3);
+      events.push({ kind: 'resize', cols, rows });
       continue;
     }
     const g = Math.floor(next() * generators.length);

@@ -15,9 +15,8 @@
 
 import xtermHeadless from '@xterm/headless';
 import type { Terminal } from '@xterm/headless';
-import { SerializeAddon } from '@xterm/addon-serialize';
 import type { SessionTap } from '../live-session.js';
-import { serializeTerminal } from './terminal-serializer.js';
+import { createSerializer } from './terminal-serializer.js';
 import { SkipReplay } from './skip-replay.js';
 import { VtScanner } from './vt-scanner.js';
 
@@ -63,7 +62,7 @@ interface Request { target: number; listener: SnapshotListener; fail?: (err: Err
 
 export class TerminalMirror implements SessionTap {
   private readonly term: Terminal;
-  private readonly addon = new SerializeAddon();
+  private readonly serialize: (title: string) => string;
   private readonly maxQueue: number;
   private readonly tail: number;
   private readonly batch: number;
@@ -96,8 +95,7 @@ export class TerminalMirror implements SessionTap {
       cols: options.cols, rows: options.rows, scrollback: options.scrollback ?? 200,
       allowProposedApi: true, logLevel: 'off',
     });
-    // The addon is typed against @xterm/xterm's Terminal; it uses only what headless has.
-    this.term.loadAddon(this.addon as unknown as Parameters<Terminal['loadAddon']>[0]);
+    this.serialize = createSerializer(this.term);
     this.term.onTitleChange((t) => { this.title = t; });
   }
 
@@ -241,7 +239,7 @@ export class TerminalMirror implements SessionTap {
     this.requests = this.requests.filter((r) => !ready.includes(r));
     const snap: MirrorSnapshot = {
       cols: this.term.cols, rows: this.term.rows, seq: this.written, resynced: this.resyncs > 0,
-      data: serializeTerminal(this.term, this.addon, this.title),
+      data: this.serialize(this.title),
     };
     const after: MirrorEvent[] = [];
     for (let i = this.head; i < this.entries.length; i++) {

@@ -12,8 +12,8 @@
 // alternate screen is entered with SGR reset so that xterm's erase colour does not leak into it;
 // insert and no-wrap modes come last so that nothing written here is affected by them.
 
-import type { IBuffer, IBufferCell, Terminal } from '@xterm/headless';
-import type { SerializeAddon } from '@xterm/addon-serialize';
+import type { IBuffer, IBufferCell, IBufferLine, Terminal } from '@xterm/headless';
+import { SerializeAddon } from '@xterm/addon-serialize';
 import { charsetDesignator, readInternals, type InternalBuffer, type TerminalInternals } from './xterm-internals.js';
 
 /** What the addon writes between the two screens (SerializeAddon.serialize, addon 0.14). */
@@ -49,25 +49,59 @@ function pushColor(p: number[], mode: number, color: number, base: 30 | 40): voi
 
 const cup = (row: number, col: number): string => `\x1b[${row + 1};${col + 1}H`;
 
-/** Serialises `term` (which has `addon` loaded); `title` is the last window title it was given. */
-export function serializeTerminal(term: Terminal, addon: SerializeAddon, title: string): string {
+/**
+ * Returns a function that serialises `term` with the window title it is given. The addon sees the
+ * terminal through a view whose lines end at the terminal width: xterm keeps the cells of a line
+ * that a narrowing resize hid (alternate screen) and the addon would write them, wrapping.
+ */
+export function createSerializer(term: Terminal): (title: string) => string {
+  const addon = new SerializeAddon();
+  addon.activate(clippedView(term) as unknown as Parameters<SerializeAddon['activate']>[0]);
+  return (title) => serializeTerminal(term, addon, title);
+}
+
+function forward<T extends object>(target: T, override: (key: string | symbol) => unknown): T {
+  return new Proxy(target, {
+    get(t, key) {
+      const v = override(key);
+      if (v !== undefined) return v;
+      const real: unknown = Reflect.get(t, key);
+      return typeof real === 'function' ? (real as (...a: unknown[]) => unknown).bind(t) : real;
+    },
+  });
+}
+
+function clippedView(term: Terminal): Terminal {
+  const clip = (b: IBuffer): IBuffer => forward(b, (key) => key === 'getLine'
+    ? (y: number) => {
+      const line = b.getLine(y);
+      return line && forward(line, (k) => (k === 'length' ? Math.min(line.length, term.cols) : undefined));
+    }
+    : undefined);
+  const ns = forward(term.buffer, (key) => key === 'normal' || key === 'alternate' || key === 'active'
+    ? clip(term.buffer[key]) : undefined);
+  return forward(term, (key) => (key === 'buffer' ? ns : undefined));
+}
+
+function serializeTerminal(term: Terminal, addon: SerializeAddon, title: string): string {
   const st = readInternals(term);
   const altActive = term.buffer.active.type === 'alternate';
-  const screens = addon.serialize({ excludeModes: true });
+  // The addon's forced-wrap path can emit CUF/CUB 0, which xterm reads as 1: drop them.
+  const screens = addon.serialize({ excludeModes: true }).replace(/\x1b\[0[CD]/g, '');
   const cut = altActive ? screens.lastIndexOf(ALT_SCREEN_MARK) : -1;
   if (altActive && cut < 0) throw new Error('@xterm/addon-serialize output changed: no alternate screen mark');
-  let out = (altActive ? screens.slice(0, cut) : screens) + blankRows(term, term.buffer.normal) + '\x1b[0m' +
-    bufferState(term, st.normal);
+  let out = (altActive ? screens.slice(0, cut) : screens) + emptyLines(term, term.buffer.normal) + '\x1b[0m' +
+    bufferState(term, st.normal, term.buffer.normal);
   if (altActive) {
     // 1047, not 1049: the normal buffer's saved cursor was set just above.
-    out += '\x1b[?1047h\x1b[H' + screens.slice(cut + ALT_SCREEN_MARK.length) + blankRows(term, term.buffer.alternate) +
-      '\x1b[0m' + bufferState(term, st.alt);
+    out += '\x1b[?1047h\x1b[H' + screens.slice(cut + ALT_SCREEN_MARK.length) + emptyLines(term, term.buffer.alternate) +
+      '\x1b[0m' + bufferState(term, st.alt, term.buffer.alternate);
   }
   return out + cursorState(term, st, altActive ? st.alt : st.normal) + modeState(term, st, title);
 }
 
 /** Per-buffer state: tab stops, scroll margins, saved cursor. Leaves SGR reset. */
-function bufferState(term: Terminal, buf: InternalBuffer): string {
+function bufferState(term: Terminal, buf: InternalBuffer, buffer: IBuffer): string {
   const { cols, rows } = term;
   let s = '';
   const stops = Object.keys(buf.tabs).map(Number).filter((c) => buf.tabs[c] && c < cols).sort((a, b) => a - b);
@@ -79,7 +113,7 @@ function bufferState(term: Terminal, buf: InternalBuffer): string {
   // DECSC stores an absolute line; a line already in scrollback restores to row 0 either way.
   const y = Math.min(Math.max(buf.savedY - buf.ybase, 0), rows - 1);
   const designate = buf.savedCharset !== undefined ? '\x1b(' + charsetDesignator(buf.savedCharset) : '';
-  s += cup(y, Math.min(buf.savedX, cols - 1)) + sgrFor(buf.savedCurAttrData) + designate + '\x1b7';
+  s += placeCursor(term, buffer, y, buf.ybase + y, buf.savedX) + sgrFor(buf.savedCurAttrData) + designate + '\x1b7';
   return s + (designate ? '\x1b(B' : '') + '\x1b[0m';
 }
 
@@ -98,40 +132,70 @@ function cursorState(term: Terminal, st: TerminalInternals, buf: InternalBuffer)
   const viaRestore = st.charset !== st.charsets[st.glevel] && buf.savedCharset === st.charset;
   const origin = term.modes.originMode;
   let s = (viaRestore ? charsets + '\x1b8' : '') + (origin ? '\x1b[?6h' : '');
-  const row = buf.y - (origin ? buf.scrollTop : 0);
-  if (buf.x >= term.cols) {
-    // xterm keeps x === cols after writing the last column; only writing that cell again gets there.
-    const line = term.buffer.active.getLine(buf.ybase + buf.y);
-    let col = term.cols - 1;
-    let cell = line?.getCell(col);
-    if (cell && cell.getWidth() === 0 && col > 0) cell = line?.getCell(--col);
-    s += cup(row, col) + (cell ? sgrFor(cell) + (cell.getChars() || ' ') : ' ');
-  } else {
-    s += cup(row, buf.x);
-  }
+  s += placeCursor(term, term.buffer.active, buf.y - (origin ? buf.scrollTop : 0), buf.ybase + buf.y, buf.x);
   return s + (viaRestore ? '' : charsets) + sgrFor(st.curAttr);
 }
 
 /**
- * The addon drops trailing rows that hold only erased cells when the buffer has no scrollback,
- * losing their background colour (a screen cleared in blue, as dialog does). Such rows are
- * repainted here; repainting one the addon kept changes nothing.
+ * Writes the last cell of `line` (screen row `row`) again, which leaves the cursor past the last
+ * column like xterm after printing there ("pending wrap"). An empty cell is written as a space;
+ * `fixup` erases it again (and moves the cursor).
  */
-function blankRows(term: Terminal, buffer: IBuffer): string {
+function rewriteLastCell(term: Terminal, line: IBufferLine, row: number): { seq: string; fixup: string; empty: boolean } {
+  let col = term.cols - 1;
+  let cell = line.getCell(col);
+  if (cell && cell.getWidth() === 0 && col > 0) cell = line.getCell(--col);
+  if (!cell) return { seq: cup(row, col) + ' ', fixup: cup(row, col) + '\x1b[0m\x1b[X', empty: true };
+  const chars = cell.getChars();
+  const attrs = sgrFor(cell);
+  return { seq: cup(row, col) + attrs + (chars || ' '), fixup: chars ? '' : cup(row, col) + attrs + '\x1b[X', empty: !chars };
+}
+
+/** SGR shared by every cell of a line that holds only erased cells, or null. */
+function emptyLineFill(line: IBufferLine, cols: number, cell: IBufferCell): string | null {
+  let fill: string | null = null;
+  for (let x = 0; x < cols; x++) {
+    line.getCell(x, cell);
+    if (cell.getChars() !== '' || cell.getWidth() !== 1) return null;
+    const attrs = sgrFor(cell);
+    if (fill !== null && attrs !== fill) return null;
+    fill = attrs;
+  }
+  return fill;
+}
+
+/**
+ * Moves the cursor to screen row `row`, column `x`; x === cols (pending wrap) is reached by writing
+ * the last cell again. If that cell is empty, a whole-line erase (the only way it got emptied with
+ * the cursor still past it) is repeated; a line with other content keeps a space there.
+ */
+function placeCursor(term: Terminal, buffer: IBuffer, row: number, absRow: number, x: number): string {
+  const line = buffer.getLine(absRow);
+  if (x < term.cols || !line) return cup(row, Math.min(x, term.cols - 1));
+  const last = rewriteLastCell(term, line, row);
+  return last.seq + (last.empty && emptyLineFill(line, term.cols, buffer.getNullCell()) !== null ? '\x1b[1K' : '');
+}
+
+/**
+ * Lines of nothing but erased cells. When the buffer has no scrollback the addon drops such lines
+ * after the last content, losing their background colour (a screen cleared in blue, as dialog
+ * does) and their "wrapped" mark (used by resize and selection). Both are rebuilt here; doing it
+ * for a line the addon kept changes nothing.
+ */
+function emptyLines(term: Terminal, buffer: IBuffer): string {
   let s = '';
   const cell = buffer.getNullCell();
   for (let r = 0; r < term.rows; r++) {
     const line = buffer.getLine(buffer.baseY + r);
-    if (!line || line.isWrapped) continue;
-    line.getCell(0, cell);
-    if (cell.getChars() !== '' || cell.isBgDefault()) continue;
-    const fill = sgrFor(cell);
-    let uniform = true;
-    for (let x = 1; x < term.cols && uniform; x++) {
-      line.getCell(x, cell);
-      uniform = cell.getChars() === '' && cell.getWidth() === 1 && sgrFor(cell) === fill;
+    const fill = line ? emptyLineFill(line, term.cols, cell) : null;
+    if (!line || fill === null) continue;
+    const prev = buffer.getLine(buffer.baseY + r - 1);
+    if (line.isWrapped && r > 0 && prev) {
+      // Overflow the line above onto this one (that sets the mark), then erase what it wrote.
+      const last = rewriteLastCell(term, prev, r - 1);
+      s += last.seq + '\x1b[0m ' + cup(r, 0) + fill + '\x1b[X' + last.fixup;
     }
-    if (uniform) s += cup(r, 0) + fill + `\x1b[${term.cols}X`;
+    if (fill !== '\x1b[0m') s += cup(r, 0) + fill + `\x1b[${term.cols}X`;
   }
   return s;
 }

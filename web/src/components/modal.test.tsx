@@ -30,12 +30,25 @@ describe('Modal window', () => {
 
   it('keeps Tab inside the window, wrapping both ways', () => {
     open();
-    const close = screen.getByRole('button', { name: 'Close' });
+    const close = screen.getByRole('button', { name: 'Close window' });
     const yes = screen.getByRole('button', { name: 'Yes' });
     yes.focus();
     fireEvent.keyDown(yes, { key: 'Tab' });
     expect(document.activeElement).toBe(close);
     fireEvent.keyDown(close, { key: 'Tab', shiftKey: true });
     expect(document.activeElement).toBe(yes);
+  });
+});
+
+describe('Modal window, focus lost to the page', () => {
+  it('still closes on Escape and takes Tab back inside', () => {
+    const onClose = open();
+    (document.activeElement as HTMLElement).blur();
+    expect(document.activeElement).toBe(document.body);
+    fireEvent.keyDown(document.body, { key: 'Tab' });
+    expect(screen.getByRole('dialog').contains(document.activeElement)).toBe(true);
+    (document.activeElement as HTMLElement).blur();
+    fireEvent.keyDown(document.body, { key: 'Escape' });
+    expect(onClose).toHaveBeenCalledOnce();
   });
 });

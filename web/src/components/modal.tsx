@@ -18,6 +18,26 @@ export interface ModalProps {
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
+/** Open windows, most recent last: keys pressed outside every window (focus lost to the page) go to the top one. */
+const stack: Array<{ root: () => HTMLElement | null; close: () => void }> = [];
+
+function onDocumentKeyDown(e: globalThis.KeyboardEvent): void {
+  const top = stack[stack.length - 1];
+  const root = top?.root();
+  if (!top || !root) return;
+  const target = e.target instanceof Node ? e.target : null;
+  // Keys inside a window are handled by that window.
+  if (target && target instanceof Element && target.closest('[role="dialog"]')) return;
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    top.close();
+  } else if (e.key === 'Tab') {
+    // A button that disabled itself dropped focus to the page: bring it back into the window.
+    e.preventDefault();
+    (focusables(root)[0] ?? root).focus();
+  }
+}
+
 function focusables(root: HTMLElement): HTMLElement[] {
   return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.hasAttribute('inert') && el.getAttribute('aria-hidden') !== 'true');
 }
@@ -27,6 +47,16 @@ export function Modal({ title, onClose, children, footer, size = 'md', initialFo
   const ref = useRef<HTMLDivElement>(null);
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
+
+  useEffect(() => {
+    const entry = { root: () => ref.current, close: () => onCloseRef.current() };
+    stack.push(entry);
+    if (stack.length === 1) document.addEventListener('keydown', onDocumentKeyDown);
+    return () => {
+      stack.splice(stack.indexOf(entry), 1);
+      if (stack.length === 0) document.removeEventListener('keydown', onDocumentKeyDown);
+    };
+  }, []);
 
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
@@ -88,7 +118,7 @@ export function Modal({ title, onClose, children, footer, size = 'md', initialFo
       >
         <header className="modal-header">
           <h2 id={titleId}>{title}</h2>
-          <button type="button" className="icon-button modal-close" aria-label="Close" title="Close" onClick={onClose}>
+          <button type="button" className="icon-button modal-close" aria-label="Close window" title="Close" onClick={onClose}>
             <CloseIcon />
           </button>
         </header>

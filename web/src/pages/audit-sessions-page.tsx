@@ -152,13 +152,13 @@ function CommentWindow({ session, onClose, onDone }: { session: AuditSessionItem
         Session {session.id}: {session.user} → {session.credential}@{session.device}
       </p>
       <form id="comment-form" onSubmit={submit}>
-        <label className="field field-block">
-          <span>Comment</span>
-          <textarea rows={5} maxLength={COMMENT_MAX} value={text} onChange={(e) => setText(e.target.value)} />
+        <div className="field field-block">
+          <label htmlFor="comment-text">Comment</label>
+          <textarea id="comment-text" rows={5} maxLength={COMMENT_MAX} value={text} onChange={(e) => setText(e.target.value)} />
           <small className="counter">
             {text.length}/{COMMENT_MAX}
           </small>
-        </label>
+        </div>
       </form>
       <SuccessMessage>{done}</SuccessMessage>
       <ErrorMessage>{error}</ErrorMessage>

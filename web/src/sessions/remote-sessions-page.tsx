@@ -1,7 +1,7 @@
 // PAM Core > Access Control > Remote Sessions: the filtered, sorted, paged list, updated live, and its windows.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { describeError } from '../api/client';
+import { ApiError, describeError } from '../api/client';
 import { sessionsApi } from '../api/sessions-api';
 import type { SessionChange, SessionListQuery, SessionPage } from '../api/wire';
 import { ErrorMessage, Loading } from '../components/feedback';
@@ -45,6 +45,7 @@ export function RemoteSessionsPage() {
   const [page, setPage] = useState(1);
   const [data, setData] = useState<SessionPage | null>(null);
   const [error, setError] = useState('');
+  const [refused, setRefused] = useState('');
   const [loading, setLoading] = useState(false);
   const [reloadTick, setReloadTick] = useState(0);
   const [showFilters, setShowFilters] = useState(false);
@@ -65,9 +66,13 @@ export function RemoteSessionsPage() {
       .then((res) => {
         setData(res);
         setError('');
+        setRefused('');
       })
       .catch((err: unknown) => {
-        if (!ctl.signal.aborted) setError(describeError(err));
+        if (ctl.signal.aborted) return;
+        // No right to see sessions (and auditor of none) is a state of this user, not a failure.
+        if (err instanceof ApiError && err.status === 403) setRefused(describeError(err));
+        else setError(describeError(err));
       })
       .finally(() => {
         if (!ctl.signal.aborted) setLoading(false);
@@ -151,26 +156,29 @@ export function RemoteSessionsPage() {
           }}
         />
       )}
+      {refused && <div className="alert alert-info">There are no sessions you may see. {refused}</div>}
       <ErrorMessage>{error}</ErrorMessage>
       <ErrorMessage>{exportError}</ErrorMessage>
-      <div className="card table-card">
-        <div className="table-scroll">
-          <SessionsTable
-            items={items}
-            sort={sort}
-            onSort={(s) => {
-              setSort(s);
-              setPage(1);
-            }}
-            onAction={(action, session) => setOpen({ action, session })}
-            now={now}
-            highlight={fresh}
-          />
-          {!data && loading && <Loading />}
-          {data && items.length === 0 && <p className="empty">No sessions match{nFilters > 0 ? ' the filters' : ''}.</p>}
+      {!(refused && !data) && (
+        <div className="card table-card">
+          <div className="table-scroll">
+            <SessionsTable
+              items={items}
+              sort={sort}
+              onSort={(s) => {
+                setSort(s);
+                setPage(1);
+              }}
+              onAction={(action, session) => setOpen({ action, session })}
+              now={now}
+              highlight={fresh}
+            />
+            {!data && loading && <Loading />}
+            {data && items.length === 0 && <p className="empty">No sessions match{nFilters > 0 ? ' the filters' : ''}.</p>}
+          </div>
+          {data && <Pager page={data.page || page} pageSize={data.pageSize || PAGE_SIZE} total={data.total} onPage={setPage} />}
         </div>
-        {data && <Pager page={data.page || page} pageSize={data.pageSize || PAGE_SIZE} total={data.total} onPage={setPage} />}
-      </div>
+      )}
       {open && openSession && <SessionWindows action={open.action} session={openSession} onClose={() => setOpen(null)} onChanged={reload} />}
     </section>
   );

@@ -13,7 +13,7 @@ describe('Prevent session purge', () => {
     fireEvent.change(screen.getByLabelText('Justification'), { target: { value: ' Evidence for INC-7 ' } });
     fireEvent.click(screen.getByRole('button', { name: 'Prevent Purge' }));
     await waitFor(() => expect(post).toHaveBeenCalledWith(7, 'Evidence for INC-7'));
-    expect(await screen.findByText(/protected from purge/)).toBeTruthy();
+    expect(await screen.findByText(/This session is protected from purge/)).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Allow Purge' })).toBeTruthy();
   });
 

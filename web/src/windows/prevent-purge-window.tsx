@@ -81,9 +81,10 @@ export function PreventPurgeWindow({ session, onClose, onChanged }: PreventPurge
       )}
       <SuccessMessage>{done}</SuccessMessage>
       <form id={formId} onSubmit={submit}>
-        <label className="field field-block">
-          <span>Justification{protectedNow ? ' for allowing purge' : ''}</span>
+        <div className="field field-block">
+          <label htmlFor={`${formId}-text`}>Justification{protectedNow ? ' for allowing purge' : ''}</label>
           <textarea
+            id={`${formId}-text`}
             name="justification"
             rows={4}
             maxLength={JUSTIFICATION_MAX}
@@ -92,10 +93,10 @@ export function PreventPurgeWindow({ session, onClose, onChanged }: PreventPurge
             placeholder={protectedNow ? 'Why may this recording be purged now?' : 'e.g. Evidence for incident INC-2041'}
             required
           />
-          <small className="counter">
+          <small className="counter" aria-live="polite">
             {justification.length}/{JUSTIFICATION_MAX}
           </small>
-        </label>
+        </div>
       </form>
       <ErrorMessage>{error}</ErrorMessage>
     </Modal>

@@ -1,0 +1,536 @@
+// Reconstructs the command lines an operator runs in a pty shell from the terminal state (a headless xterm fed with
+// the session's output), as executed: after line editing, Tab completion, history recall, `\` continuation.
+//
+// Invariants:
+// - output(), input() and resize() only queue; the queue is drained off the relay path, one xterm write at a time
+//   (flow control). When more than maxBacklog bytes of output wait, all but the tail is skipped (bulk output; the
+//   alternate-screen switch in the skipped part is kept) and the line being typed is forgotten.
+// - Input is handled in order with output: a key is applied only once all output received before it is parsed, so
+//   "the prompt" is what the line showed when the first key of the line arrived.
+// - Enter does not commit at once: the echo of the keys before it may still be on its way. The line is read at the
+//   first line feed that follows (the shell echoing Enter), before any later output can clear it; or after
+//   commitTimeoutMs without one. Keys typed after an Enter wait until that line is committed.
+// - Lines typed while the alternate screen is active (vi, less, top) are never commands.
+
+import xtermHeadless from '@xterm/headless';
+import type { Terminal } from '@xterm/headless';
+import type { Clock } from '../../core/clock.js';
+import { KeyReader, LineKeys, type Key } from './key-line.js';
+import { decideLine, isIncomplete } from './line-decision.js';
+
+const { Terminal: HeadlessTerminal } = xtermHeadless;
+
+/** A command line, as the shell received it. */
+export interface TrackedCommand {
+  text: string;
+  /** Wall clock of the Enter key. */
+  at: Date;
+  /** Seconds since the session started. */
+  offset: number;
+}
+
+export interface CommandTrackerOptions {
+  cols: number;
+  rows: number;
+  /** Session start, for offsets. */
+  startedAt: Date;
+  clock: Clock;
+  onCommand(c: TrackedCommand): void;
+  /** The output a command displayed up to the next prompt, at most maxExcerpt characters (not called when empty). */
+  onExcerpt?(c: TrackedCommand, text: string): void;
+  /** A line was entered without echo (a password prompt): only the time is told. */
+  onHidden?(at: Date): void;
+  maxExcerpt?: number;
+  /** Output bytes queued beyond which the tracker skips to the tail (default 2 MiB). */
+  maxBacklog?: number;
+  tailBytes?: number;
+  batchBytes?: number;
+  commitTimeoutMs?: number;
+  /** At most this many `\`-continued lines make one command (default 50). */
+  maxParts?: number;
+}
+
+/** What the line being typed looks like now (for rule checks before Enter is let through). */
+export interface LineView {
+  alt: boolean;
+  /** The line on screen minus its prompt ('' when nothing was typed on it yet). */
+  screen: string;
+  /** The logical line on screen up to the cursor, prompt included (to redraw it for the user). */
+  upToCursor: string;
+  /** The prompt captured at the first key ('' when idle). */
+  prompt: string;
+  /** The whole logical line at the cursor. */
+  line: string;
+  /** Earlier lines of a `\`-continued command not yet complete. */
+  pending: string[];
+}
+
+type Entry =
+  | { kind: 'o'; data: Buffer; at: number }
+  | { kind: 'i'; text: string; at: number }
+  | { kind: 'r'; cols: number; rows: number };
+
+interface Pending {
+  at: number;
+  prompt: string;
+  keys: string;
+  certain: boolean;
+  /** Typed before the previous line was committed: its echo may come after other output (see lineFeed). */
+  typeahead: boolean;
+}
+
+const ALT_TOGGLE = /\x1b\[\?(?:1049|1047|47)([hl])/g;
+
+export class CommandTracker {
+  private readonly term: Terminal;
+  private readonly reader: KeyReader;
+  private readonly keys = new LineKeys();
+  private decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  private readonly inputDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  private q: Entry[] = [];
+  private head = 0;
+  private queuedOut = 0;
+  private inFlight = false;
+  private scheduled = false;
+  private disposed = false;
+  private ended = false;
+  /** Keys of an input chunk after an Enter, waiting for that Enter's line to commit. */
+  private deferred: Key[] = [];
+  private deferredAt = 0;
+  private editing = false;
+  private prompt = '';
+  private commit: Pending | null = null;
+  private commitTimer: NodeJS.Timeout | null = null;
+  private parts: string[] = [];
+  private excerpt: { cmd: TrackedCommand; lines: string[]; size: number } | null = null;
+  private lastArrival = 0;
+  /** An input entry had to wait for a commit: the line it starts was typed ahead. */
+  private waited = false;
+  private readonly idleWaiters = new Set<() => void>();
+  /** How many times output was skipped because the tracker fell behind. */
+  skips = 0;
+
+  constructor(private readonly o: CommandTrackerOptions) {
+    this.term = new HeadlessTerminal({ cols: o.cols, rows: o.rows, scrollback: 100, allowProposedApi: true, logLevel: 'off' });
+    this.reader = new KeyReader(() => this.term.modes.bracketedPasteMode);
+    this.term.onLineFeed(() => this.lineFeed());
+  }
+
+  output(data: Buffer): void {
+    if (this.disposed || data.length === 0) return;
+    this.q.push({ kind: 'o', data, at: this.now() });
+    this.queuedOut += data.length;
+    this.lastArrival = Date.now();
+    this.schedule();
+  }
+
+  /** Keys that reached the target (a denied Enter is never given here). */
+  input(data: Buffer | string): void {
+    if (this.disposed) return;
+    const text = typeof data === 'string' ? data : this.inputDecoder.decode(data, { stream: true });
+    if (text.length === 0) return;
+    // Keys are read when handled, in order with output: whether ESC[200~ starts a paste depends on the screen then.
+    this.q.push({ kind: 'i', text, at: this.now() });
+    this.lastArrival = Date.now();
+    this.schedule();
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.disposed || !(cols > 0 && rows > 0)) return;
+    this.q.push({ kind: 'r', cols, rows });
+    this.schedule();
+  }
+
+  /** The session ended: what is queued is still parsed, then the last line and excerpt are committed. */
+  end(): void {
+    this.ended = true;
+    this.schedule();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.clearCommitTimer();
+    this.q = [];
+    this.term.dispose();
+    for (const w of this.idleWaiters) w();
+  }
+
+  /** True while a full-screen program has the terminal. */
+  get altScreen(): boolean {
+    return this.term.buffer.active.type === 'alternate';
+  }
+
+  /**
+   * Resolves once everything received so far is parsed and nothing has arrived for quietMs (the echo of the last
+   * keys has settled), or after maxMs.
+   */
+  async settle(quietMs = 30, maxMs = 400): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    for (;;) {
+      if (this.disposed) return;
+      const idle = this.idle();
+      const quietFor = Date.now() - this.lastArrival;
+      if (idle && quietFor >= quietMs) return;
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.min(left, idle ? quietMs - quietFor : 50));
+        const waiter = () => done();
+        function done() {
+          clearTimeout(t);
+          resolve();
+        }
+        if (!idle) this.idleWaiters.add(waiter);
+      });
+      this.idleWaiters.clear();
+    }
+  }
+
+  /** The line as it stands (call after settle()). */
+  view(): LineView {
+    const { line, upToCursor } = this.cursorLine();
+    return {
+      alt: this.altScreen,
+      screen: this.editing ? stripPromptSafe(line, this.prompt) : '',
+      upToCursor,
+      prompt: this.editing ? this.prompt : '',
+      line,
+      pending: [...this.parts],
+    };
+  }
+
+  /** A held Enter was refused: forget the line (and a `\`-continued command in progress). */
+  cancelLine(): void {
+    this.editing = false;
+    this.keys.reset();
+    this.parts = [];
+  }
+
+  private now(): number {
+    return this.o.clock.now().getTime();
+  }
+
+  private idle(): boolean {
+    return !this.inFlight && this.head >= this.q.length && this.deferred.length === 0;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight || this.disposed) return;
+    this.scheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.scheduled = false;
+    while (!this.inFlight && !this.disposed) {
+      if (this.queuedOut > (this.o.maxBacklog ?? 2 * 1024 * 1024)) {
+        this.skip();
+        return;
+      }
+      if (this.deferred.length && !this.commit) {
+        const keys = this.deferred;
+        this.deferred = [];
+        this.handleKeys(keys, this.deferredAt, true);
+        continue;
+      }
+      const i = this.nextIndex();
+      if (i < 0) break;
+      const e = this.q[i];
+      if (e.kind === 'o') {
+        this.writeFrom(i);
+        return;
+      }
+      this.take(i, 1);
+      if (e.kind === 'r') this.term.resize(e.cols, e.rows);
+      else {
+        const waited = this.waited;
+        this.waited = false;
+        this.handleKeys(this.reader.read(e.text), e.at, waited);
+      }
+    }
+    if (this.inFlight || this.disposed) return;
+    if (this.commit) this.armCommitTimer();
+    else if (this.ended && this.head >= this.q.length) this.finish();
+    for (const w of this.idleWaiters) w();
+  }
+
+  /** The entry to handle next: the head, except that while a line awaits its commit, keys wait and output goes on. */
+  private nextIndex(): number {
+    if (this.head >= this.q.length) return -1;
+    if (!this.commit && this.deferred.length === 0) return this.head;
+    for (let i = this.head; i < this.q.length; i++) {
+      if (this.q[i].kind !== 'i') return i;
+      this.waited = true;
+    }
+    return -1;
+  }
+
+  private take(i: number, n: number): void {
+    if (i === this.head) {
+      for (let k = 0; k < n; k++) this.q[this.head++] = undefined as unknown as Entry;
+      if (this.head === this.q.length) {
+        this.q = [];
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.q.length) {
+        this.q = this.q.slice(this.head);
+        this.head = 0;
+      }
+    } else this.q.splice(i, n);
+  }
+
+  /** Writes consecutive output entries from i (one batch) and waits for xterm to parse them. */
+  private writeFrom(i: number): void {
+    const limit = this.o.batchBytes ?? 64 * 1024;
+    // While keys wait for a commit, stop at each line feed, so that they are handled right after it.
+    const byLine = this.commit !== null && (this.deferred.length > 0 || i > this.head || this.commit.typeahead);
+    const parts: Buffer[] = [];
+    let size = 0;
+    let n = 0;
+    while (i + n < this.q.length && size < limit) {
+      const e = this.q[i + n];
+      if (e.kind !== 'o') break;
+      if (byLine) {
+        const nl = e.data.indexOf(0x0a);
+        if (nl >= 0 && nl + 1 < e.data.length) {
+          parts.push(e.data.subarray(0, nl + 1));
+          size += nl + 1;
+          e.data = e.data.subarray(nl + 1);
+          break;
+        }
+      }
+      parts.push(e.data);
+      size += e.data.length;
+      n++;
+      if (byLine && e.data[e.data.length - 1] === 0x0a) break;
+    }
+    this.take(i, n);
+    this.queuedOut -= size;
+    const text = this.decoder.decode(parts.length === 1 ? parts[0] : Buffer.concat(parts), { stream: true });
+    this.inFlight = true;
+    this.term.write(text, () => {
+      this.inFlight = false;
+      if (!this.disposed) this.pump();
+    });
+  }
+
+  private handleKeys(keys: Key[], at: number, typeahead: boolean): void {
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      if (this.altScreen) {
+        // A full-screen program has the keys; whatever was being typed at the shell is gone with it.
+        this.editing = false;
+        this.keys.reset();
+        continue;
+      }
+      if (key.kind === 'control' && key.code === 0x03) {
+        this.cancelLine();
+        continue;
+      }
+      if (!this.editing) this.startLine(typeahead);
+      if (key.kind === 'enter') {
+        this.commit = { at, prompt: this.prompt, keys: this.keys.text, certain: this.keys.certain, typeahead };
+        this.editing = false;
+        this.keys.reset();
+        if (k + 1 < keys.length) {
+          this.deferred = keys.slice(k + 1);
+          this.deferredAt = at;
+        }
+        return;
+      }
+      this.keys.apply(key);
+    }
+  }
+
+  /** The first key of a line: remember the prompt; the previous command's output is complete (unless typed ahead). */
+  private startLine(typeahead: boolean): void {
+    if (!typeahead) this.finishExcerpt();
+    this.editing = true;
+    this.keys.reset();
+    this.prompt = this.cursorLine().upToCursor;
+  }
+
+  private lineFeed(): void {
+    const buf = this.term.buffer.active;
+    const row = buf.baseY + buf.cursorY - 1;
+    const c = this.commit;
+    if (c) {
+      const line = this.logicalLineEndingAt(row);
+      // Typed ahead: the shell echoes the line only once the previous command is done; lines before are its output.
+      if (!c.typeahead || !c.certain || !c.keys.trim() || shows(line, c.keys) || sameLine(line, c.prompt)) {
+        this.commitLine(line);
+        return;
+      }
+    }
+    if (this.excerpt && buf.type === 'normal') {
+      const text = this.logicalLineEndingAt(row).replace(/\s+$/, '');
+      const max = this.o.maxExcerpt ?? 2048;
+      const ex = this.excerpt;
+      ex.lines.push(text);
+      ex.size += text.length + 1;
+      if (ex.size >= max) this.finishExcerpt();
+    }
+  }
+
+  private armCommitTimer(): void {
+    if (this.commitTimer) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = null;
+      // No line feed came (a program that does not echo Enter): read the line as it stands.
+      if (this.commit && !this.disposed) {
+        const c = this.commit;
+        const line = this.cursorLine().line;
+        // Type-ahead that never showed was not echoed.
+        this.commitLine(c.typeahead && c.certain && c.keys.trim() && !shows(line, c.keys) ? c.prompt : line);
+        this.schedule();
+      }
+    }, this.o.commitTimeoutMs ?? 1500);
+    this.commitTimer.unref?.();
+  }
+
+  private clearCommitTimer(): void {
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = null;
+  }
+
+  private commitLine(line: string): void {
+    const p = this.commit;
+    if (!p) return;
+    this.commit = null;
+    this.clearCommitTimer();
+    if (p.typeahead) this.finishExcerpt();
+    const d = decideLine({ line, prompt: p.prompt, keys: p.keys, certain: p.certain });
+    if (d.kind === 'hidden') {
+      this.parts = [];
+      this.o.onHidden?.(new Date(p.at));
+      return;
+    }
+    if (d.kind === 'none') {
+      if (this.parts.length === 0) return;
+      // An empty line ends a continued command the heuristics thought incomplete.
+      this.emit(this.parts.join('\n'), p.at);
+      this.parts = [];
+      return;
+    }
+    const parts = [...this.parts, d.text];
+    if (parts.length < (this.o.maxParts ?? 50) && isIncomplete(parts.join('\n'))) {
+      this.parts = parts;
+      return;
+    }
+    this.parts = [];
+    this.emit(parts.join('\n'), p.at);
+  }
+
+  private emit(text: string, at: number): void {
+    const cmd: TrackedCommand = { text, at: new Date(at), offset: Math.max(0, (at - this.o.startedAt.getTime()) / 1000) };
+    this.o.onCommand(cmd);
+    this.excerpt = { cmd, lines: [], size: 0 };
+  }
+
+  private finishExcerpt(): void {
+    const ex = this.excerpt;
+    if (!ex) return;
+    this.excerpt = null;
+    const max = this.o.maxExcerpt ?? 2048;
+    let text = ex.lines.join('\n').replace(/\s+$/, '');
+    if (text.length > max) text = text.slice(0, max) + '…';
+    if (text) this.o.onExcerpt?.(ex.cmd, text);
+  }
+
+  /** Session over: commit a line still waiting, a continued command, and the last excerpt. */
+  private finish(): void {
+    if (this.commit) this.commitLine(this.cursorLine().line);
+    if (this.parts.length) {
+      this.emit(this.parts.join('\n'), this.now());
+      this.parts = [];
+    }
+    this.finishExcerpt();
+  }
+
+  /**
+   * Fell too far behind: keep the last tailBytes of output (from a line start), the last alternate-screen switch
+   * and the last size; forget the line being typed and the keys queued meanwhile.
+   */
+  private skip(): void {
+    this.skips++;
+    if (this.commit) this.commitLine(this.cursorLine().line);
+    this.finishExcerpt();
+    const outs: Buffer[] = [];
+    let size: { cols: number; rows: number } | null = null;
+    for (let i = this.head; i < this.q.length; i++) {
+      const e = this.q[i];
+      if (e.kind === 'o') outs.push(e.data);
+      else if (e.kind === 'r') size = { cols: e.cols, rows: e.rows };
+    }
+    this.q = [];
+    this.head = 0;
+    this.queuedOut = 0;
+    this.deferred = [];
+    this.cancelLine();
+    this.reader.reset();
+    const all = Buffer.concat(outs);
+    const tailBytes = this.o.tailBytes ?? 64 * 1024;
+    let from = Math.max(0, all.length - tailBytes);
+    const nl = all.indexOf(0x0a, from);
+    if (nl >= 0 && nl + 1 < all.length) from = nl + 1;
+    let alt = '';
+    for (const m of all.subarray(0, from).toString('latin1').matchAll(ALT_TOGGLE)) alt = m[0];
+    if (size) this.term.resize(size.cols, size.rows);
+    this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    // CAN ends any sequence xterm is in the middle of; then the screen mode, then the tail.
+    const text = '\x18\x1b[0m' + alt + this.decoder.decode(all.subarray(from), { stream: true });
+    this.inFlight = true;
+    this.term.write(text, () => {
+      this.inFlight = false;
+      if (!this.disposed) this.pump();
+    });
+  }
+
+  /** The logical line (wrapped rows joined) that contains the cursor, whole and up to the cursor. */
+  private cursorLine(): { line: string; upToCursor: string } {
+    const buf = this.term.buffer.active;
+    const y = buf.baseY + buf.cursorY;
+    let start = y;
+    while (start > 0 && buf.getLine(start)?.isWrapped) start--;
+    let before = '';
+    for (let r = start; r < y; r++) before += buf.getLine(r)?.translateToString(false) ?? '';
+    const cur = buf.getLine(y);
+    const upToCursor = before + (cur?.translateToString(false, 0, buf.cursorX) ?? '');
+    let line = before;
+    for (let r = y; ; r++) {
+      const l = buf.getLine(r);
+      if (!l || (r > y && !l.isWrapped)) break;
+      const next = buf.getLine(r + 1);
+      line += l.translateToString(!(next && next.isWrapped));
+    }
+    return { line, upToCursor };
+  }
+
+  /** The logical line whose last row is `row`. */
+  private logicalLineEndingAt(row: number): string {
+    const buf = this.term.buffer.active;
+    if (row < 0) return '';
+    let start = row;
+    while (start > 0 && buf.getLine(start)?.isWrapped) start--;
+    let text = '';
+    for (let r = start; r <= row; r++) text += buf.getLine(r)?.translateToString(r === row) ?? '';
+    return text;
+  }
+}
+
+/** The line ends with the keys' first or last line (what the shell echoes of them). */
+function shows(line: string, keys: string): boolean {
+  const l = line.replace(/\s+$/, '');
+  const k = keys.split('\n').map((x) => x.trimEnd()).filter(Boolean);
+  return k.length > 0 && (l.endsWith(k[0]) || l.endsWith(k[k.length - 1]));
+}
+
+function sameLine(a: string, b: string): boolean {
+  return a.replace(/\s+$/, '') === b.replace(/\s+$/, '');
+}
+
+function stripPromptSafe(line: string, prompt: string): string {
+  let k = 0;
+  while (k < line.length && k < prompt.length && line[k] === prompt[k]) k++;
+  return line.slice(k).trim();
+}

@@ -1,0 +1,185 @@
+// Real-time enforcement of deny/interrupt rules: the user's Enter is held until the line it would run is checked.
+//
+// Order of events for an input chunk holding Enter (\r or \n), with enforcing rules in scope:
+//  1. Every line the keys alone make of the chunk (a paste of many lines included) is checked first; a match
+//     refuses the whole chunk, nothing of it reaches the target.
+//  2. Otherwise the keys before each Enter go to the target; when the line was not simply typed in this chunk
+//     (history, Tab, keys from earlier chunks), the echo is let settle and the line as the screen shows it is checked.
+//  3. Deny: the Enter is never sent. The user sees `Command denied by rule "<name>"` and the line again, then the
+//     target gets Ctrl-E Ctrl-U (end of line, kill it; Ctrl-C when a `\`-continued command is open).
+//     Interrupt: the session is dropped with the rule named. Allowed: the Enter goes on.
+// Chunks without Enter pass straight through (no promise): typing is never slowed.
+
+import { matchCommand, type CompiledRule, type RuleMatch, type SessionScope } from '../../core/command-rules.js';
+import type { CommandTracker, LineView } from './command-tracker.js';
+import { KeyReader, LineKeys } from './key-line.js';
+import { decideLine } from './line-decision.js';
+
+/** How the filter reaches both ends: bytes for the target, and bytes shown to the user as if the target sent them. */
+export interface InputFilterIO {
+  toTarget(data: Buffer): void;
+  /** Shown to the user, recorded and seen by live viewers like target output. */
+  toUser(data: Buffer): void;
+}
+
+/**
+ * Decides what of a user input chunk reaches the target. Returns a promise only when it holds input; the caller
+ * must then hold later chunks until it resolves, so that input stays in order.
+ */
+export type InputFilter = (data: Buffer, io: InputFilterIO) => void | Promise<void>;
+
+/** A decision on a line, for the command log. */
+export interface GuardVerdict {
+  match: RuleMatch;
+  /** The command as logged: the reconstructed line, or a placeholder when it was not echoed. */
+  command: string;
+}
+
+export interface InputGuardOptions {
+  tracker: CommandTracker;
+  scope: SessionScope;
+  /** The current rules (cached by the caller). */
+  rules(): Promise<readonly CompiledRule[]>;
+  onDenied(v: GuardVerdict): void;
+  /** Must end the session (hub.drop). */
+  onInterrupt(v: GuardVerdict): Promise<void>;
+  settleQuietMs?: number;
+  settleMaxMs?: number;
+}
+
+export const HIDDEN_INPUT = '(input not echoed)';
+
+export function deniedMessage(rule: string): string {
+  return `Command denied by rule "${rule}"`;
+}
+export function interruptedMessage(rule: string): string {
+  return `Session interrupted by rule "${rule}"`;
+}
+
+const ENTER = /[\r\n]/;
+
+export class InputGuard {
+  private readonly reader = new KeyReader();
+  private readonly keys = new LineKeys();
+  /** The line in `keys` started within the chunk being handled (keys alone then tell it exactly). */
+  private fresh = false;
+  private closed = false;
+
+  constructor(private readonly o: InputGuardOptions) {}
+
+  /** The InputFilter of this session. */
+  readonly filter: InputFilter = (data, io) => {
+    if (this.closed) return;
+    if (!ENTER.test(data.toString('latin1'))) {
+      this.pass(data, io);
+      return;
+    }
+    return this.withEnter(data, io);
+  };
+
+  private pass(data: Buffer | string, io: InputFilterIO): void {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.feedKeys(buf.toString('utf8'));
+    this.o.tracker.input(buf);
+    io.toTarget(buf);
+  }
+
+  private feedKeys(text: string): void {
+    for (const k of this.reader.read(text)) {
+      if (k.kind === 'control' && k.code === 0x03) this.keys.reset();
+      else this.keys.apply(k);
+    }
+  }
+
+  private async withEnter(data: Buffer, io: InputFilterIO): Promise<void> {
+    const rules = (await this.o.rules()).filter((r) => r.rule.action !== 'allow_log');
+    if (rules.length === 0 || this.o.tracker.altScreen) {
+      this.passAll(data, io);
+      return;
+    }
+    const text = data.toString('utf8');
+    // 1. The lines the keys make, all of them, before anything is sent.
+    const lines = this.keyLines(text);
+    const early = matchCommand(rules, lines, this.o.scope, { enforcingOnly: true });
+    if (early) {
+      await this.o.tracker.settle(this.o.settleQuietMs ?? 30, this.o.settleMaxMs ?? 400);
+      return this.refuse(early, this.o.tracker.view(), lines.join('\n'), true, io);
+    }
+    // 2. Enter by Enter, with the screen's version of lines that keys alone do not tell.
+    const pieces = text.split(/(?<=[\r\n])/);
+    for (let p = 0; p < pieces.length; p++) {
+      const piece = pieces[p];
+      if (!ENTER.test(piece)) {
+        this.pass(piece, io);
+        continue;
+      }
+      const before = piece.slice(0, -1);
+      if (before) this.pass(before, io);
+      const keysText = this.keys.text;
+      const certain = this.keys.certain;
+      if (!(this.fresh && certain)) {
+        await this.o.tracker.settle(this.o.settleQuietMs ?? 30, this.o.settleMaxMs ?? 400);
+        const view = this.o.tracker.view();
+        if (!view.alt) {
+          const screen = view.screen;
+          const texts = [screen, keysText, ...(view.pending.length ? [[...view.pending, screen].join('\n'), [...view.pending, keysText].join('\n')] : [])];
+          const m = matchCommand(rules, texts, this.o.scope, { enforcingOnly: true });
+          if (m) return this.refuse(m, view, keysText, certain, io);
+        }
+      }
+      this.keys.reset();
+      this.fresh = true;
+      this.o.tracker.input(piece.slice(-1));
+      io.toTarget(Buffer.from(piece.slice(-1)));
+      if (this.closed) return;
+    }
+  }
+
+  private passAll(data: Buffer, io: InputFilterIO): void {
+    for (const piece of data.toString('utf8').split(/(?<=[\r\n])/)) {
+      this.pass(piece, io);
+      if (ENTER.test(piece)) this.keys.reset();
+    }
+  }
+
+  /** The current line completed by the chunk's keys, and each further line the chunk types (Enter-terminated or not). */
+  private keyLines(text: string): string[] {
+    const reader = new KeyReader();
+    const line = new LineKeys();
+    line.text = this.keys.text;
+    line.cursor = this.keys.cursor;
+    const out: string[] = [];
+    for (const k of reader.read(text)) {
+      if (k.kind === 'enter') {
+        out.push(line.text);
+        line.reset();
+      } else if (k.kind === 'control' && k.code === 0x03) line.reset();
+      else line.apply(k);
+    }
+    if (line.text) out.push(line.text);
+    // A pasted block is checked line by line as well as whole.
+    return out.flatMap((l) => (l.includes('\n') ? [l, ...l.split('\n')] : [l]));
+  }
+
+  private async refuse(m: RuleMatch, view: LineView, keysText: string, certain: boolean, io: InputFilterIO): Promise<void> {
+    const d = decideLine({ line: view.line, prompt: view.prompt, keys: keysText, certain });
+    const command = d.kind === 'command' ? d.text : d.kind === 'hidden' ? HIDDEN_INPUT : m.matched;
+    const verdict: GuardVerdict = { match: m, command };
+    const pendingContinuation = view.pending.length > 0;
+    this.o.tracker.cancelLine();
+    this.keys.reset();
+    this.reader.reset();
+    this.fresh = false;
+    if (m.rule.action === 'interrupt') {
+      this.closed = true;
+      io.toUser(Buffer.from(`\r\n${interruptedMessage(m.rule.name)}\r\n`));
+      await this.o.onInterrupt(verdict);
+      return;
+    }
+    // The user's terminal gets the message and then the line as the shell still holds it, so that the shell's
+    // relative redraw after the kill lands on the right columns.
+    io.toUser(Buffer.from(`\r\n${deniedMessage(m.rule.name)}\r\n${view.upToCursor}`));
+    io.toTarget(Buffer.from(pendingContinuation ? '\x03' : '\x05\x15'));
+    this.o.onDenied(verdict);
+  }
+}

@@ -1,0 +1,180 @@
+// Keyframes on disk: building them from a finished recording (or resuming an index a crash cut short) and following a recording as it is written.
+
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { parseHeader } from '../asciicast-format.js';
+import { SyncCastLines } from './cast-lines.js';
+import { KeyframeBuilder, type BuilderStart, type KeyframeSink, type KeyframeThresholds } from './keyframe-builder.js';
+import {
+  encodeRecord, indexHeader, isComplete, keyframePaths, readIndex,
+  KIND_END, KIND_IDLE, KIND_KEYFRAME, type KeyframeIndex,
+} from './keyframe-index.js';
+
+/** Appends keyframes to `.keys` and their records to `.kidx`; the snapshot always lands before its record. */
+class FileKeyframeSink implements KeyframeSink {
+  private dataSize: number;
+
+  private constructor(private readonly indexFd: number, private readonly dataFd: number) {
+    this.dataSize = fstatSync(dataFd).size;
+  }
+
+  /** Opens the files fresh, or truncated to just after the index's last keyframe when resuming. */
+  static open(castPath: string, resumeFrom: KeyframeIndex | null): FileKeyframeSink {
+    const p = keyframePaths(castPath);
+    const indexFd = openSync(p.index, 'a+', 0o600);
+    const dataFd = openSync(p.data, 'a+', 0o600);
+    const last = resumeFrom?.keyframes.at(-1);
+    if (resumeFrom && last) {
+      ftruncateSync(indexFd, resumeFrom.resumeBytes);
+      ftruncateSync(dataFd, last.dataOffset + last.dataLength);
+    } else {
+      ftruncateSync(indexFd, 0);
+      ftruncateSync(dataFd, 0);
+      writeSync(indexFd, indexHeader());
+    }
+    return new FileKeyframeSink(indexFd, dataFd);
+  }
+
+  keyframe(k: { time: number; castOffset: number; cols: number; rows: number; data: string }): void {
+    const bytes = Buffer.from(k.data, 'utf8');
+    writeAll(this.dataFd, bytes);
+    writeAll(this.indexFd, encodeRecord(KIND_KEYFRAME, k.time, k.castOffset, this.dataSize, { cols: k.cols, rows: k.rows, dataLength: bytes.length }));
+    this.dataSize += bytes.length;
+  }
+
+  idle(start: number, end: number): void {
+    writeAll(this.indexFd, encodeRecord(KIND_IDLE, start, end, 0));
+  }
+
+  end(duration: number, castSize: number): void {
+    writeAll(this.indexFd, encodeRecord(KIND_END, duration, castSize, 0));
+  }
+
+  close(): void {
+    closeSync(this.indexFd);
+    closeSync(this.dataFd);
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+function readKeyframeData(castPath: string, dataOffset: number, dataLength: number): string {
+  const fd = openSync(keyframePaths(castPath).data, 'r');
+  try {
+    const buf = Buffer.alloc(dataLength);
+    let got = 0;
+    while (got < dataLength) {
+      const n = readSync(fd, buf, got, dataLength - got, dataOffset + got);
+      if (n === 0) throw new Error('keyframe data ends early');
+      got += n;
+    }
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Replays a recording file into keyframe files, from its start or from the last keyframe of an
+ * existing index. Whole lines only: a line still being written is read on a later `poll`.
+ */
+export class KeyframeFollower {
+  private readonly castFd: number;
+  private lines: SyncCastLines;
+  private builder: KeyframeBuilder | null = null;
+  private sink: FileKeyframeSink | null = null;
+  private closed = false;
+
+  constructor(private readonly castPath: string, private readonly resumeFrom: KeyframeIndex | null, private readonly limits?: Partial<KeyframeThresholds>) {
+    this.castFd = openSync(castPath, 'r');
+    const last = resumeFrom?.keyframes.at(-1);
+    this.lines = new SyncCastLines(this.castFd, last ? last.castOffset : 0);
+    if (resumeFrom && last) {
+      const data = readKeyframeData(castPath, last.dataOffset, last.dataLength);
+      this.start({ kind: 'keyframe', time: last.time, cols: last.cols, rows: last.rows, data }, resumeFrom);
+    }
+  }
+
+  /** Bytes of the recording processed so far. */
+  get offset(): number {
+    return this.lines.offset;
+  }
+
+  /** Processes whole lines now on disk, at most about `budget` bytes; returns the bytes processed. */
+  poll(budget = Infinity): number {
+    if (this.closed) return 0;
+    const from = this.lines.offset;
+    while (this.lines.offset - from < budget) {
+      const line = this.lines.next();
+      if (!line) break;
+      if (!this.builder) {
+        const h = parseHeader(line.bytes.toString('utf8'));
+        if (!h) throw new Error(`${this.castPath} is not an asciicast v2 recording`);
+        this.start({ kind: 'header', cols: h.width, rows: h.height }, null);
+        continue;
+      }
+      this.builder.line(line);
+    }
+    return this.lines.offset - from;
+  }
+
+  /** Reads to the end of the file and marks the index complete for its current size. */
+  finish(): void {
+    this.poll();
+    if (!this.builder) throw new Error(`${this.castPath} has no asciicast header`);
+    this.builder.end(fstatSync(this.castFd).size);
+    this.close();
+  }
+
+  /** Stops without completing the index (it is resumed from its last keyframe later). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.builder?.dispose();
+    this.sink?.close();
+    closeSync(this.castFd);
+  }
+
+  private start(start: BuilderStart, resumeFrom: KeyframeIndex | null): void {
+    this.sink = FileKeyframeSink.open(this.castPath, resumeFrom);
+    this.builder = new KeyframeBuilder(this.sink, start, this.limits);
+  }
+}
+
+export interface BuildKeyframesOptions {
+  /** Ignore an existing index and start over. */
+  fresh?: boolean;
+  limits?: Partial<KeyframeThresholds>;
+  /** Called now and then with bytes processed and the file size. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Makes the keyframe index of a finished recording complete: nothing to do when it already is,
+ * resumed from its last keyframe when a crash or a stop cut it short, built from scratch otherwise.
+ * Synchronous and CPU-bound (~25 MB/s): run it in a worker thread or the CLI, not on a server's event loop.
+ */
+export function buildKeyframes(castPath: string, opts: BuildKeyframesOptions = {}): KeyframeIndex {
+  const existing = opts.fresh ? null : readIndex(castPath);
+  const size = fstatSizeOf(castPath);
+  if (existing && isComplete(existing, size)) return existing;
+  const follower = new KeyframeFollower(castPath, existing && existing.keyframes.length > 0 ? existing : null, opts.limits);
+  try {
+    while (follower.poll(8 * 1024 * 1024) > 0) opts.onProgress?.(follower.offset, size);
+    follower.finish();
+  } finally {
+    follower.close();
+  }
+  return readIndex(castPath);
+}
+
+function fstatSizeOf(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    return fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
+}

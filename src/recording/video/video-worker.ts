@@ -1,0 +1,23 @@
+// The video worker thread: renders one recording to MP4 off the server's event loop, reporting progress.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { renderVideo, type RenderVideoOptions } from './video-renderer.js';
+
+/** What the job hands the worker: the render options without callbacks or objects. */
+export type VideoWorkerData = Omit<RenderVideoOptions, 'onProgress' | 'atlas' | 'startedAt'> & { startedAtMs?: number };
+
+/** Messages to the main thread. */
+export type VideoWorkerMessage = { type: 'progress'; fraction: number } | { type: 'done' } | { type: 'failed'; error: string };
+
+const port = parentPort;
+if (!port) throw new Error('video-worker must run in a worker thread');
+const data = workerData as VideoWorkerData;
+
+renderVideo({
+  ...data,
+  startedAt: data.startedAtMs === undefined ? undefined : new Date(data.startedAtMs),
+  onProgress: (fraction) => port.postMessage({ type: 'progress', fraction } satisfies VideoWorkerMessage),
+}).then(
+  () => port.postMessage({ type: 'done' } satisfies VideoWorkerMessage),
+  (err: unknown) => port.postMessage({ type: 'failed', error: err instanceof Error ? err.message : String(err) } satisfies VideoWorkerMessage),
+);
