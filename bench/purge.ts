@@ -1,10 +1,10 @@
 // Retention purge at scale: purges N expired sessions (default 100,000) with small recording files, and measures how
 // much it disturbs a gateway in the same process: event-loop delay (perf_hooks) and the round trip of a one-byte
 // "keystroke" echoed over loopback TCP, both compared with the same probes while idle.
-// Run: npx tsx bench/purge.ts [--sessions N] [--dir DIR] [--batch N] [--tx N]   (DIR defaults to the OS temp dir)
+// Run: npx tsx bench/purge.ts [--sessions N] [--dir DIR] [--batch N] [--tx N] [--pause MS]   (PurgeService options; defaults otherwise)   (DIR defaults to the OS temp dir)
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ import { openSqliteStore } from '../src/store/sqlite-store.js';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
 
-const { values } = parseArgs({ options: { sessions: { type: 'string', default: '100000' }, dir: { type: 'string' }, batch: { type: 'string' }, tx: { type: 'string' } } });
+const { values } = parseArgs({ options: { sessions: { type: 'string', default: '100000' }, dir: { type: 'string' }, batch: { type: 'string' }, tx: { type: 'string' }, pause: { type: 'string' } } });
 const N = Number(values.sessions);
 
 /** The "user": another thread sends one byte every 5 ms over TCP and times the echo; its own loop is never busy. */
@@ -94,7 +94,7 @@ async function setup(dir: string): Promise<void> {
         recording_duration: 60, recording_sha256: 'ab'.repeat(32), prevent_purge: 0, purged_at: null, cols: 80, rows: 24,
       });
       files.push([recordingPath, `{"version": 2, "width": 80, "height": 24}\n[0.5, "o", "session ${i}\\r\\n"]\n`]);
-      if (i % 10 === 0) files.push([join(folder, `${sessionId}.keys`), '[]\n']);
+      if (i % 10 === 0) files.push([join(folder, `${sessionId}.keys`), '{}\n'], [join(folder, `${sessionId}.kidx`), 'VIGILKIX']);
       if (i % 100 === 0) files.push([join(paths.videos, `${sessionId}.mp4`), 'mp4']);
     }
     await db.insertInto('sessions').values(rows).execute();
@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     let t = performance.now();
     await setup(dir);
     const before = (await countFiles(paths.recordings)) + (await countFiles(paths.videos));
+    console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
     console.log(`setup: ${N} expired sessions, ${before} files, in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     // The "gateway": an echo server on this process's event loop, as the SSH relay would be.
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
 
     const store = await openSqliteStore(paths.database, new ManualClock(NOW));
     const files = new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos });
-    const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db), files, clock: new ManualClock(NOW), retentionDays: async () => 90, batchSize: values.batch ? Number(values.batch) : undefined, transactionSize: values.tx ? Number(values.tx) : undefined });
+    const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db), files, clock: new ManualClock(NOW), retentionDays: async () => 90, batchSize: values.batch ? Number(values.batch) : undefined, transactionSize: values.tx ? Number(values.tx) : undefined, pauseMs: values.pause ? Number(values.pause) : undefined });
     let report!: Awaited<ReturnType<PurgeService['run']>>;
     t = performance.now();
     const during = await probe(clientDuring, async () => {

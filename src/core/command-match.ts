@@ -251,11 +251,18 @@ function candidatesOf(text: string, depth: number): Set<string> {
   const out = new Set<string>();
   // Line continuations join lines; every other newline (a pasted block) starts a new command line.
   const joined = text.replace(/\\\r?\n/g, '');
-  for (const line of joined.split(/\r\n|\r|\n/)) {
+  // Repeated lines and commands are looked at once (a paste of many identical lines stays cheap).
+  const lines = new Set(joined.split(/\r\n|\r|\n/));
+  const cmds = new Set<string>();
+  for (const line of lines) {
     if (out.size >= MAX_CANDIDATES) break;
     if (!line.trim()) continue;
     add(out, unquote(line));
-    for (const cmd of splitCommands(line)) forms(cmd, depth, out);
+    for (const cmd of splitCommands(line)) {
+      if (cmds.has(cmd)) continue;
+      cmds.add(cmd);
+      forms(cmd, depth, out);
+    }
   }
   return out;
 }

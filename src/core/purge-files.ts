@@ -1,7 +1,7 @@
 // The files of sessions on disk, as the purge sees them: a recording and what was derived from it, found by name.
 
 import type { Dirent } from 'node:fs';
-import { lstat, opendir, readdir, rm, unlink } from 'node:fs/promises';
+import { lstat, opendir, readdir, realpath, rm, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { PurgeFiles, StoredFile } from './purge-service.js';
 
@@ -54,10 +54,10 @@ export class FsPurgeFiles implements PurgeFiles {
       sessions.map(async (s) => {
         const recording = resolve(s.recordingPath);
         const folder = dirname(recording);
-        if (folder !== this.recordingsDir && !folder.startsWith(this.recordingsDir + sep)) {
-          return { files: [], problem: `recording path ${s.recordingPath} is outside the recordings folder ${this.recordingsDir}` };
-        }
         try {
+          if (!(await this.insideRecordings(folder))) {
+            return { files: [], problem: `recording path ${s.recordingPath} is outside the recordings folder ${this.recordingsDir}` };
+          }
           if (!SESSION_ID.test(s.sessionId)) {
             // A Session ID outside the naming scheme cannot be matched by prefix safely: only the recording itself goes.
             return { files: (await this.exists(recording)) ? [recording] : [] };
@@ -72,6 +72,15 @@ export class FsPurgeFiles implements PurgeFiles {
         }
       }),
     );
+  }
+
+  /** True when `folder` is the recordings folder or below it, by path or, through symbolic links, by real path. */
+  private async insideRecordings(folder: string): Promise<boolean> {
+    const inside = (dir: string, root: string) => dir === root || dir.startsWith(root + sep);
+    if (inside(folder, this.recordingsDir)) return true;
+    const real = (p: string) => realpath(p).catch((err: unknown) => (isMissing(err) ? null : Promise.reject(err)));
+    const [dir, root] = await Promise.all([real(folder), real(this.recordingsDir)]);
+    return dir !== null && root !== null && inside(dir, root);
   }
 
   private async index(dir: string): Promise<FolderIndex> {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -68,7 +68,7 @@ describe('PurgeService', () => {
     expect(more).toEqual([]);
     expect(event).toMatchObject({ user: 'system', userId: null });
     expect(event!.note).toContain(`recordings/${old.files[0]!.split('/recordings/')[1]}`);
-    expect(event!.note).toContain(`videos/${old.sessionId}-1080p.mp4`);
+    expect(event!.note).toContain(`videos/${old.sessionId}.mp4.part`);
     expect(event!.note).toMatch(/6 file\(s\) removed/);
     const audit = await f.store.audit.list();
     expect(audit.filter((a) => a.action === 'session.purge').map((a) => a.target).sort()).toEqual([`session ${old.id}`, `session ${dropped.id}`].sort());
@@ -202,14 +202,14 @@ describe('PurgeService', () => {
         },
       });
       const report = await f.service({ files }).run({ actor: SYSTEM });
-      expect(report).toMatchObject({ sessions: 2, failed: 1, failures: [{ id: made[1]!.id, problem: expect.stringMatching(/cannot remove recordings\/.*\.keys\.1: EACCES/) }] });
+      expect(report).toMatchObject({ sessions: 2, failed: 1, failures: [{ id: made[1]!.id, problem: expect.stringMatching(/cannot remove recordings\/.*\.kidx: EACCES/) }] });
       await expectConsistent(f, made);
       expect((await rows(f)).find((r) => r.id === made[1]!.id)).toMatchObject({ purged_at: null, purge_started_at: new Date(NOW).toISOString() });
 
       const rerun = await f.service().run({ actor: SYSTEM });
       expect(rerun).toMatchObject({ sessions: 1, resumed: 1, files: 1, failed: 0 });
       const [event] = await filesPurgedEvents(f, made[1]!.id);
-      expect(event!.note).toMatch(/finished after an interrupted run; 1 file\(s\) removed now: recordings\/.*\.keys\.1$/);
+      expect(event!.note).toMatch(/finished after an interrupted run; 1 file\(s\) removed now: recordings\/.*\.kidx$/);
       for (const m of made) expect(await filesPurgedEvents(f, m.id)).toHaveLength(1);
     });
 
@@ -282,5 +282,19 @@ describe('PurgeService', () => {
     const report = await f.service().run({ actor: SYSTEM });
     expect(report).toMatchObject({ sessions: 0, failed: 1, failures: [{ problem: expect.stringMatching(/outside the recordings folder/) }] });
     expect(await exists(outside)).toBe(true);
+  });
+
+  it('accepts a recording path that reaches the recordings folder through a symbolic link', async () => {
+    const f = await fixture();
+    const m = await session(f, { ageDays: 200 });
+    const alias = `${f.dir}-alias`;
+    await symlink(f.dir, alias);
+    try {
+      await f.store.database.db.updateTable('sessions').set({ recording_path: join(alias, relative(f.dir, m.files[0]!)) }).where('id', '=', m.id).execute();
+      expect(await f.service().run({ actor: SYSTEM })).toMatchObject({ sessions: 1, files: 6, failed: 0 });
+      for (const p of m.files) expect(await exists(p)).toBe(false);
+    } finally {
+      await unlink(alias);
+    }
   });
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSeeder, userKeyPair } from '../helpers/seed.js';
 import { sshInteractive, type SshInteractive, type SshLogin } from '../helpers/ssh-client.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
@@ -120,6 +120,11 @@ describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through 
     for (let i = 0; page && i < 3 && (await page.getByRole('dialog').count()) > 0; i++) await page.keyboard.press('Escape');
   });
 
+  // What the browser showed when a step failed.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) await shot(page, `failed-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+  });
+
   async function newPage(): Promise<Page> {
     const p = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     p.setDefaultTimeout(20_000);
@@ -188,7 +193,9 @@ describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through 
   });
 
   it('Hold on! discards the user\'s input; Release gives it back', async () => {
+    await row(page, liveId).getByRole('button', { name: 'Live Stream' }).click();
     const w = dialog(page, 'Live Stream');
+    await shows(w.locator('.xterm-rows'), 'LIVE-42');
     const seen = live.output().length;
     await w.getByRole('button', { name: 'Hold on!' }).click();
     await w.getByRole('button', { name: 'Release' }).waitFor();
@@ -224,14 +231,14 @@ describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through 
     const w = dialog(page, 'Drop Session');
     await shows(w, 'Are you sure');
     await shot(page, '07-drop-confirm');
-    await w.getByRole('button', { name: 'Yes' }).click();
+    await w.getByRole('button', { name: 'Yes', exact: true }).click();
     const done = dialog(page, 'Interrupt Session');
     await shows(done, 'interrupted successfully');
     await shot(page, '08-interrupt-session');
     const exit = await live.exited;
     expect(live.output()).toContain('You have been disconnected');
     expect(exit.code).not.toBe(0);
-    await done.getByRole('button', { name: 'Close' }).click();
+    await done.getByRole('button', { name: 'Close', exact: true }).click();
     await shows(row(page, liveId), 'Dropped');
   });
 
@@ -245,7 +252,7 @@ describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through 
     // Find it with the filters, as a user would.
     await page.getByRole('button', { name: 'Show filters' }).click();
     await page.getByLabel('ID', { exact: true }).fill(String(completedId));
-    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
     await shows(row(page, completedId), 'Completed');
     expect(await page.locator('tbody tr').count()).toBe(1);
     await row(page, completedId).getByRole('button', { name: 'Session Logs' }).click();
@@ -255,7 +262,7 @@ describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through 
     await shows(w, 'echo LOGS-$((6*7))');
     await w.getByRole('heading', { name: 'Session events' }).waitFor();
     await w.getByLabel('Search term').fill('LOGS-42');
-    await w.getByRole('button', { name: 'Search' }).click();
+    await w.getByRole('button', { name: 'Search', exact: true }).click();
     await shows(w.getByRole('region', { name: 'Search results' }), 'LOGS-42');
     await shot(page, '09-session-logs');
     const [download] = await Promise.all([page.waitForEvent('download'), w.getByRole('button', { name: 'Export CSV' }).click()]);
@@ -270,7 +277,7 @@ describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through 
     const w = dialog(page, 'Session Video');
     await shows(w, 'Recording');
     await shot(page, '10-session-video');
-    await w.getByRole('button', { name: 'View' }).click();
+    await w.getByRole('button', { name: 'View', exact: true }).click();
     const player = dialog(page, 'Session Video Player');
     await shows(player.locator('.xterm-rows'), 'LOGS-42');
     await player.getByRole('button', { name: 'Pause' }).click();
@@ -316,10 +323,10 @@ describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through 
     const w = dialog(page, 'Session Auditors Configuration');
     const add = w.getByRole('button', { name: 'Add a new auditor' });
     await add.click();
-    await w.getByLabel('Auditor 1').selectOption({ label: 'carol (PAM User)' });
+    await w.getByLabel('Auditor 1', { exact: true }).selectOption({ label: 'carol (PAM User)' });
     await add.click();
-    await w.getByLabel('Auditor 2').selectOption({ label: 'dave (PAM Auditor)' });
-    await w.getByRole('button', { name: 'Save' }).click();
+    await w.getByLabel('Auditor 2', { exact: true }).selectOption({ label: 'dave (PAM Auditor)' });
+    await w.getByRole('button', { name: 'Save', exact: true }).click();
     await shows(w, 'Saved: 2 auditors.');
     await shot(page, '14-auditors');
     await page.keyboard.press('Escape');

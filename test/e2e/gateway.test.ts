@@ -32,11 +32,11 @@ describe.skipIf(skip)('SSH gateway (OpenSSH client → Vigil → OpenSSH sshd)',
     ...(how === 'key' ? { identity: aliceKey } : { password: ALICE_PASSWORD }),
   });
 
-  /** The newest session of a credential, via `vigil sessions list --json`. */
-  async function lastSession(credential: string): Promise<CliSession> {
+  /** The newest session to `account@device`, via `vigil sessions list --json`. */
+  async function lastSession(target: string): Promise<CliSession> {
     const all = await listSessions(dataDir);
-    const s = all.find((x) => x.credential === credential);
-    if (!s) throw new Error(`no session for ${credential} in ${JSON.stringify(all.map((x) => x.credential))}`);
+    const s = all.find((x) => `${x.credential}@${x.device}` === target);
+    if (!s) throw new Error(`no session for ${target} in ${JSON.stringify(all.map((x) => `${x.credential}@${x.device}`))}`);
     return s;
   }
 
@@ -102,7 +102,7 @@ describe.skipIf(skip)('SSH gateway (OpenSSH client → Vigil → OpenSSH sshd)',
     expect(r.stderr).toContain('to-stderr');
     expect(r.code).toBe(7);
     const s = await lastSession(`${sshd.user}@web01`);
-    expect(s).toMatchObject({ user: 'alice', device: 'web01', protocol: 'SSH', status: 'completed', exitStatus: 7, originIp: '127.0.0.1' });
+    expect(s).toMatchObject({ user: 'alice', credential: sshd.user, device: 'web01', protocol: 'SSH', status: 'completed', exitStatus: 7, originIp: '127.0.0.1' });
     expect(s.endedAt).not.toBeNull();
   });
 

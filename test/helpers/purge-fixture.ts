@@ -57,7 +57,7 @@ export interface MadeSession {
   files: string[];
 }
 
-/** A session row and its files: the recording and, unless `derived` is false, keyframes, a compressed copy and two videos. */
+/** A session row and its files: the recording and, unless `derived` is false, the files derived from it. */
 export async function makeSession(
   f: PurgeFixture,
   o: { ageDays: number; status?: SessionStatus; endedAgeDays?: number; protect?: boolean; derived?: boolean },
@@ -80,7 +80,8 @@ export async function makeSession(
   await mkdir(f.paths.videos, { recursive: true });
   const files = [recordingPath];
   if (o.derived !== false) {
-    files.push(join(folder, `${sessionId}.keys`), join(folder, `${sessionId}.keys.1`), join(folder, `${sessionId}.cast.gz`), join(f.paths.videos, `${sessionId}.mp4`), join(f.paths.videos, `${sessionId}-1080p.mp4`));
+    // Names as src/recording writes them: keyframes (.keys, .kidx), a compressed copy, a video and one being rendered.
+    files.push(join(folder, `${sessionId}.keys`), join(folder, `${sessionId}.kidx`), join(folder, `${sessionId}.cast.gz`), join(f.paths.videos, `${sessionId}.mp4`), join(f.paths.videos, `${sessionId}.mp4.part`));
   }
   for (const p of files) await writeFile(p, `data of ${sessionId}\n`);
   return { id: rec.id, sessionId, files };

@@ -38,8 +38,8 @@ export interface VigilProcess {
 }
 
 /** Spawns `vigil serve` on the data dir and resolves once the gateway logged its bound port. */
-export async function startVigilProcess(opts: { dataDir: string; env?: Record<string, string> }): Promise<VigilProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data-dir', opts.dataDir, '--ssh-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0'], {
+export async function startVigilProcess(opts: { dataDir: string; env?: Record<string, string>; nodeArgs?: string[] }): Promise<VigilProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', MAIN, 'serve', '--data-dir', opts.dataDir, '--ssh-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0'], {
     cwd: ROOT,
     env: baseEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],

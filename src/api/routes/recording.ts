@@ -54,7 +54,8 @@ export async function sendDownload(req: FastifyRequest, reply: FastifyReply, f: 
     reply.header('x-vigil-sha256', f.sha256).header('digest', `sha-256=${b64}`).header('repr-digest', `sha-256=:${b64}:`);
   }
   if (req.headers['if-none-match'] === f.etag) return reply.code(304).send();
-  const range = parseRange(req.headers.range, f.size, req.headers['if-range'], f.etag);
+  const ifRange = req.headers['if-range'];
+  const range = parseRange(req.headers.range, f.size, typeof ifRange === 'string' ? ifRange : undefined, f.etag);
   if (range === 'unsatisfiable') {
     return reply.code(416).header('content-range', `bytes */${f.size}`).type('text/plain').send('range not satisfiable');
   }

@@ -73,9 +73,10 @@ export const videoRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx)
         response: { 200: videoJobSchema },
       },
     },
-    async (req, reply): Promise<VideoJob | FastifyReply> => {
+    async (req, reply): Promise<VideoJob> => {
       const view = await viewOf(req);
-      if (req.query.download) return download(req, reply, view);
+      // The download answers with the file; the response schema describes the JSON form only.
+      if (req.query.download) return (await download(req, reply, view)) as unknown as VideoJob;
       const job = await video.videos.status(view.session.sessionId);
       if (!job) throw new VigilError('NotFound', 'no video has been generated for this session');
       return job;

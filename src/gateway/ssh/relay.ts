@@ -208,20 +208,20 @@ export class Relay implements SessionControl {
   }
 }
 
-/** Resolves once `w` has no buffered data, or when `channel` closes (nothing more can be sent then). */
+/**
+ * Resolves once everything written to `w` so far has gone out, or when `channel` closes (nothing more can be sent).
+ * 'drain' is not enough: it only fires after a write() returned false. An empty write's callback runs after all
+ * earlier writes completed, since a Writable calls _write in order.
+ */
 function drained(w: Writable, channel: ServerChannel): Promise<void> {
-  if (w.writableLength === 0) return Promise.resolve();
+  if (w.writableLength === 0 || !w.writable) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
-      w.off('drain', check);
       channel.off('close', done);
       resolve();
     };
-    const check = () => {
-      if (w.writableLength === 0) done();
-    };
-    w.on('drain', check);
     channel.once('close', done);
+    w.write(Buffer.alloc(0), done);
   });
 }
 

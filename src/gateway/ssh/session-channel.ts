@@ -171,7 +171,8 @@ export class SessionChannel {
     return {
       user: { id: this.conn.user.id, username: this.conn.user.username },
       originIp: this.conn.ip,
-      credential: { id: credential?.id ?? null, label: formatTarget(ref) },
+      // Remote Sessions shows Credential (the account) and Device in separate columns.
+      credential: { id: credential?.id ?? null, label: ref.account },
       device: { id: device?.id ?? null, name: ref.device },
       host: device ? `${device.host}:${device.port}` : '',
       type,

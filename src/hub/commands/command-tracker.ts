@@ -16,7 +16,8 @@ import xtermHeadless from '@xterm/headless';
 import type { Terminal } from '@xterm/headless';
 import type { Clock } from '../../core/clock.js';
 import { KeyReader, LineKeys, type Key } from './key-line.js';
-import { decideLine, isIncomplete } from './line-decision.js';
+import { decideLine, isIncomplete, sameLine, showsKeys, stripPrompt } from './line-decision.js';
+import { cursorLine, lineEndingAt } from './screen-lines.js';
 
 const { Terminal: HeadlessTerminal } = xtermHeadless;
 
@@ -48,6 +49,11 @@ export interface CommandTrackerOptions {
   commitTimeoutMs?: number;
   /** At most this many `\`-continued lines make one command (default 50). */
   maxParts?: number;
+  /**
+   * No pty: nothing is echoed by design and each line of input is read by the shell as it is; the keys are the
+   * command and Enter commits at once.
+   */
+  keysOnly?: boolean;
 }
 
 /** What the line being typed looks like now (for rule checks before Enter is let through). */
@@ -189,10 +195,10 @@ export class CommandTracker {
 
   /** The line as it stands (call after settle()). */
   view(): LineView {
-    const { line, upToCursor } = this.cursorLine();
+    const { line, upToCursor } = cursorLine(this.term.buffer.active);
     return {
       alt: this.altScreen,
-      screen: this.editing ? stripPromptSafe(line, this.prompt) : '',
+      screen: this.editing ? stripPrompt(line, this.prompt).trim() : '',
       upToCursor,
       prompt: this.editing ? this.prompt : '',
       line,
@@ -329,6 +335,13 @@ export class CommandTracker {
       }
       if (!this.editing) this.startLine(typeahead);
       if (key.kind === 'enter') {
+        if (this.o.keysOnly) {
+          const text = this.keys.text.trim();
+          this.editing = false;
+          this.keys.reset();
+          if (text) this.emit(text, at);
+          continue;
+        }
         this.commit = { at, prompt: this.prompt, keys: this.keys.text, certain: this.keys.certain, typeahead };
         this.editing = false;
         this.keys.reset();
@@ -347,7 +360,7 @@ export class CommandTracker {
     if (!typeahead) this.finishExcerpt();
     this.editing = true;
     this.keys.reset();
-    this.prompt = this.cursorLine().upToCursor;
+    this.prompt = cursorLine(this.term.buffer.active).upToCursor;
   }
 
   private lineFeed(): void {
@@ -355,15 +368,15 @@ export class CommandTracker {
     const row = buf.baseY + buf.cursorY - 1;
     const c = this.commit;
     if (c) {
-      const line = this.logicalLineEndingAt(row);
+      const line = lineEndingAt(this.term.buffer.active, row);
       // Typed ahead: the shell echoes the line only once the previous command is done; lines before are its output.
-      if (!c.typeahead || !c.certain || !c.keys.trim() || shows(line, c.keys) || sameLine(line, c.prompt)) {
+      if (!c.typeahead || !c.certain || !c.keys.trim() || showsKeys(line, c.keys) || sameLine(line, c.prompt)) {
         this.commitLine(line);
         return;
       }
     }
     if (this.excerpt && buf.type === 'normal') {
-      const text = this.logicalLineEndingAt(row).replace(/\s+$/, '');
+      const text = lineEndingAt(this.term.buffer.active, row).replace(/\s+$/, '');
       const max = this.o.maxExcerpt ?? 2048;
       const ex = this.excerpt;
       ex.lines.push(text);
@@ -379,9 +392,9 @@ export class CommandTracker {
       // No line feed came (a program that does not echo Enter): read the line as it stands.
       if (this.commit && !this.disposed) {
         const c = this.commit;
-        const line = this.cursorLine().line;
+        const line = cursorLine(this.term.buffer.active).line;
         // Type-ahead that never showed was not echoed.
-        this.commitLine(c.typeahead && c.certain && c.keys.trim() && !shows(line, c.keys) ? c.prompt : line);
+        this.commitLine(c.typeahead && c.certain && c.keys.trim() && !showsKeys(line, c.keys) ? c.prompt : line);
         this.schedule();
       }
     }, this.o.commitTimeoutMs ?? 1500);
@@ -439,7 +452,7 @@ export class CommandTracker {
 
   /** Session over: commit a line still waiting, a continued command, and the last excerpt. */
   private finish(): void {
-    if (this.commit) this.commitLine(this.cursorLine().line);
+    if (this.commit) this.commitLine(cursorLine(this.term.buffer.active).line);
     if (this.parts.length) {
       this.emit(this.parts.join('\n'), this.now());
       this.parts = [];
@@ -453,7 +466,7 @@ export class CommandTracker {
    */
   private skip(): void {
     this.skips++;
-    if (this.commit) this.commitLine(this.cursorLine().line);
+    if (this.commit) this.commitLine(cursorLine(this.term.buffer.active).line);
     this.finishExcerpt();
     const outs: Buffer[] = [];
     let size: { cols: number; rows: number } | null = null;
@@ -485,52 +498,4 @@ export class CommandTracker {
       if (!this.disposed) this.pump();
     });
   }
-
-  /** The logical line (wrapped rows joined) that contains the cursor, whole and up to the cursor. */
-  private cursorLine(): { line: string; upToCursor: string } {
-    const buf = this.term.buffer.active;
-    const y = buf.baseY + buf.cursorY;
-    let start = y;
-    while (start > 0 && buf.getLine(start)?.isWrapped) start--;
-    let before = '';
-    for (let r = start; r < y; r++) before += buf.getLine(r)?.translateToString(false) ?? '';
-    const cur = buf.getLine(y);
-    const upToCursor = before + (cur?.translateToString(false, 0, buf.cursorX) ?? '');
-    let line = before;
-    for (let r = y; ; r++) {
-      const l = buf.getLine(r);
-      if (!l || (r > y && !l.isWrapped)) break;
-      const next = buf.getLine(r + 1);
-      line += l.translateToString(!(next && next.isWrapped));
-    }
-    return { line, upToCursor };
-  }
-
-  /** The logical line whose last row is `row`. */
-  private logicalLineEndingAt(row: number): string {
-    const buf = this.term.buffer.active;
-    if (row < 0) return '';
-    let start = row;
-    while (start > 0 && buf.getLine(start)?.isWrapped) start--;
-    let text = '';
-    for (let r = start; r <= row; r++) text += buf.getLine(r)?.translateToString(r === row) ?? '';
-    return text;
-  }
-}
-
-/** The line ends with the keys' first or last line (what the shell echoes of them). */
-function shows(line: string, keys: string): boolean {
-  const l = line.replace(/\s+$/, '');
-  const k = keys.split('\n').map((x) => x.trimEnd()).filter(Boolean);
-  return k.length > 0 && (l.endsWith(k[0]) || l.endsWith(k[k.length - 1]));
-}
-
-function sameLine(a: string, b: string): boolean {
-  return a.replace(/\s+$/, '') === b.replace(/\s+$/, '');
-}
-
-function stripPromptSafe(line: string, prompt: string): string {
-  let k = 0;
-  while (k < line.length && k < prompt.length && line[k] === prompt[k]) k++;
-  return line.slice(k).trim();
 }

@@ -3,8 +3,9 @@
 // Order of events for an input chunk holding Enter (\r or \n), with enforcing rules in scope:
 //  1. Every line the keys alone make of the chunk (a paste of many lines included) is checked first; a match
 //     refuses the whole chunk, nothing of it reaches the target.
-//  2. Otherwise the keys before each Enter go to the target; when the line was not simply typed in this chunk
-//     (history, Tab, keys from earlier chunks), the echo is let settle and the line as the screen shows it is checked.
+//  2. Otherwise the keys before each Enter go to the target; the echo is let settle and the line as the screen shows
+//     it is checked (history, Tab completion, key bindings). Later lines of a pasted chunk, typed whole in it, are
+//     told exactly by their keys and were checked in step 1: they go on without waiting.
 //  3. Deny: the Enter is never sent. The user sees `Command denied by rule "<name>"` and the line again, then the
 //     target gets Ctrl-E Ctrl-U (end of line, kill it; Ctrl-C when a `\`-continued command is open).
 //     Interrupt: the session is dropped with the rule named. Allowed: the Enter goes on.
@@ -61,8 +62,6 @@ const ENTER = /[\r\n]/;
 export class InputGuard {
   private readonly reader = new KeyReader();
   private readonly keys = new LineKeys();
-  /** The line in `keys` started within the chunk being handled (keys alone then tell it exactly). */
-  private fresh = false;
   private closed = false;
 
   constructor(private readonly o: InputGuardOptions) {}
@@ -105,7 +104,9 @@ export class InputGuard {
       await this.o.tracker.settle(this.o.settleQuietMs ?? 30, this.o.settleMaxMs ?? 400);
       return this.refuse(early, this.o.tracker.view(), lines.join('\n'), true, io);
     }
-    // 2. Enter by Enter, with the screen's version of lines that keys alone do not tell.
+    // 2. Enter by Enter, with the screen's version of the line unless keys alone tell it: a later line of a chunk,
+    // typed whole in it without Tab, history or other keys the shell interprets (step 1 checked those already).
+    let fresh = false;
     const pieces = text.split(/(?<=[\r\n])/);
     for (let p = 0; p < pieces.length; p++) {
       const piece = pieces[p];
@@ -117,7 +118,7 @@ export class InputGuard {
       if (before) this.pass(before, io);
       const keysText = this.keys.text;
       const certain = this.keys.certain;
-      if (!(this.fresh && certain)) {
+      if (!(fresh && certain)) {
         await this.o.tracker.settle(this.o.settleQuietMs ?? 30, this.o.settleMaxMs ?? 400);
         const view = this.o.tracker.view();
         if (!view.alt) {
@@ -128,7 +129,7 @@ export class InputGuard {
         }
       }
       this.keys.reset();
-      this.fresh = true;
+      fresh = true;
       this.o.tracker.input(piece.slice(-1));
       io.toTarget(Buffer.from(piece.slice(-1)));
       if (this.closed) return;
@@ -169,7 +170,6 @@ export class InputGuard {
     this.o.tracker.cancelLine();
     this.keys.reset();
     this.reader.reset();
-    this.fresh = false;
     if (m.rule.action === 'interrupt') {
       this.closed = true;
       io.toUser(Buffer.from(`\r\n${interruptedMessage(m.rule.name)}\r\n`));

@@ -27,12 +27,21 @@ export function decideLine(e: LineEvidence): LineDecision {
   const prompt = e.prompt.replace(/\s+$/, '');
   if (e.certain && e.keys.trim() === '') return { kind: 'none' };
   if (line === prompt) return e.keys.length > 0 ? { kind: 'hidden' } : { kind: 'none' };
-  // A pasted block shows one of its lines when Enter's echo arrives: its first (redrawn) or its last.
-  const keyLines = e.keys.split('\n').map((l) => l.trimEnd()).filter(Boolean);
-  const shown = keyLines.length > 0 && (line.endsWith(keyLines[0]) || line.endsWith(keyLines[keyLines.length - 1]));
-  if (e.certain && shown) return { kind: 'command', text: e.keys.trim() };
+  if (e.certain && showsKeys(line, e.keys)) return { kind: 'command', text: e.keys.trim() };
   const screen = stripPrompt(e.line, e.prompt).trim();
   return screen ? { kind: 'command', text: screen } : { kind: 'none' };
+}
+
+/** The line ends with the keys (a pasted block shows one of its lines when Enter's echo arrives: its first, redrawn, or its last). */
+export function showsKeys(line: string, keys: string): boolean {
+  const l = line.replace(/\s+$/, '');
+  const k = keys.split('\n').map((x) => x.trimEnd()).filter(Boolean);
+  return k.length > 0 && (l.endsWith(k[0]) || l.endsWith(k[k.length - 1]));
+}
+
+/** Equal but for trailing blanks. */
+export function sameLine(a: string, b: string): boolean {
+  return a.replace(/\s+$/, '') === b.replace(/\s+$/, '');
 }
 
 /** The line without the prompt: the prompt as a prefix, or else the longest prefix both share. */

@@ -13,13 +13,18 @@ for (const e of evs) {
 }
 async function diff(ts: Ev[]): Promise<string[]> {
   const m = new TerminalMirror({ cols: 60, rows: 16 });
-  const u = freshTerminal(60, 16);
-  const dec = new TextDecoder();
   for (const t of ts) {
-    if ('d' in t) { const b = Buffer.from(t.d, 'latin1'); m.output(b); await writeAll(u.term, dec.decode(b, { stream: true })); }
-    else { m.resize(t.cols, t.rows); u.term.resize(t.cols, t.rows); }
+    if ('d' in t) m.output(Buffer.from(t.d, 'latin1'));
+    else m.resize(t.cols, t.rows);
   }
   const s = await m.snapshot();
+  const u = freshTerminal(60, 16);
+  const dec = new TextDecoder();
+  let pos = 0;
+  for (const t of ts) {
+    if ('d' in t) { const b = Buffer.from(t.d, 'latin1').subarray(0, Math.max(0, s.seq - pos)); pos += Buffer.from(t.d, 'latin1').length; await writeAll(u.term, dec.decode(b, { stream: true })); }
+    else if (pos <= s.seq) u.term.resize(t.cols, t.rows);
+  }
   const v = freshTerminal(s.cols, s.rows); await writeAll(v.term, s.data);
   const d = diffStates(describeTerminal(v.term, v.title()), describeTerminal(u.term, u.title()));
   m.dispose(); u.term.dispose(); v.term.dispose();

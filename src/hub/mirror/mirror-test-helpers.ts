@@ -3,7 +3,7 @@
 import xtermHeadless from '@xterm/headless';
 import type { IBuffer, Terminal } from '@xterm/headless';
 import { charsetDesignator, readInternals } from './xterm-internals.js';
-import { sgrFor } from './terminal-serializer.js';
+import { sgrFor } from './sgr.js';
 
 const { Terminal: HeadlessTerminal } = xtermHeadless;
 

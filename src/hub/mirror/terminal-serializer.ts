@@ -1,101 +1,36 @@
 // Turns a headless terminal into one string that rebuilds it in a fresh xterm.js of the same size.
 //
-// @xterm/addon-serialize writes the cells (scrollback, normal and alternate screens) and the mode
-// bits xterm exposes; it loses the rest (FACTS.md, "Terminal state"). The string made here is
-//   normal screen (addon) · reset SGR · normal buffer's tab stops, margins, saved cursor (DECSC)
-//   [· switch to the alternate screen without saving · alternate screen (addon) · its tab stops,
-//      margins, saved cursor]
-//   · origin mode · cursor position (pending wrap included) · current SGR · charsets G0–G3 and
-//     the one in use · DEC/ANSI modes · mouse protocol and encoding · cursor visibility and style ·
+// Cells come from screen-writer.ts; everything else a screen carries is added here, including
+// what @xterm/addon-serialize loses (FACTS.md, "Terminal state"). The string is
+//   normal buffer lines · its tab stops, margins, saved cursor (DECSC)
+//   [· alternate screen without saving the cursor (1047) · its lines, tab stops, margins, saved
+//      cursor]
+//   · charsets G0–G3 and the one in use · origin mode · cursor position (pending wrap included) ·
+//     current SGR · DEC/ANSI modes · mouse protocol and encoding · cursor visibility and style ·
 //     window title.
 // Order matters: margins and origin mode move the cursor, so the cursor comes after them; the
 // alternate screen is entered with SGR reset so that xterm's erase colour does not leak into it;
 // insert and no-wrap modes come last so that nothing written here is affected by them.
 
 import type { IBuffer, IBufferCell, IBufferLine, Terminal } from '@xterm/headless';
-import { SerializeAddon } from '@xterm/addon-serialize';
 import { charsetDesignator, readInternals, type InternalBuffer, type TerminalInternals } from './xterm-internals.js';
-
-/** What the addon writes between the two screens (SerializeAddon.serialize, addon 0.14). */
-const ALT_SCREEN_MARK = '\x1b[?1049h\x1b[H';
-const CM_MASK = 0x3000000, CM_P16 = 0x1000000, CM_P256 = 0x2000000, CM_RGB = 0x3000000;
-
-/** Cell or attribute data: the methods both xterm's IBufferCell and its AttributeData have. */
-type Attrs = Pick<IBufferCell, 'isBold' | 'isDim' | 'isItalic' | 'isUnderline' | 'isBlink' | 'isInverse' |
-  'isInvisible' | 'isStrikethrough' | 'isOverline' | 'getFgColorMode' | 'getBgColorMode' | 'getFgColor' | 'getBgColor'>;
-
-/** SGR that sets exactly these attributes, starting from a reset. */
-export function sgrFor(a: Attrs): string {
-  const p: number[] = [0];
-  if (a.isBold()) p.push(1);
-  if (a.isDim()) p.push(2);
-  if (a.isItalic()) p.push(3);
-  if (a.isUnderline()) p.push(4);
-  if (a.isBlink()) p.push(5);
-  if (a.isInverse()) p.push(7);
-  if (a.isInvisible()) p.push(8);
-  if (a.isStrikethrough()) p.push(9);
-  if (a.isOverline()) p.push(53);
-  pushColor(p, a.getFgColorMode() & CM_MASK, a.getFgColor(), 30);
-  pushColor(p, a.getBgColorMode() & CM_MASK, a.getBgColor(), 40);
-  return `\x1b[${p.join(';')}m`;
-}
-
-function pushColor(p: number[], mode: number, color: number, base: 30 | 40): void {
-  if (mode === CM_P16) p.push(color < 8 ? base + color : base + 60 + (color - 8));
-  else if (mode === CM_P256) p.push(base + 8, 5, color);
-  else if (mode === CM_RGB) p.push(base + 8, 2, (color >>> 16) & 0xff, (color >>> 8) & 0xff, color & 0xff);
-}
+import { writeLines } from './screen-writer.js';
+import { sgrFor } from './sgr.js';
 
 const cup = (row: number, col: number): string => `\x1b[${row + 1};${col + 1}H`;
 
-/**
- * Returns a function that serialises `term` with the window title it is given. The addon sees the
- * terminal through a view whose lines end at the terminal width: xterm keeps the cells of a line
- * that a narrowing resize hid (alternate screen) and the addon would write them, wrapping.
- */
+/** Returns a function that serialises `term`, given the last window title it set. */
 export function createSerializer(term: Terminal): (title: string) => string {
-  const addon = new SerializeAddon();
-  addon.activate(clippedView(term) as unknown as Parameters<SerializeAddon['activate']>[0]);
-  return (title) => serializeTerminal(term, addon, title);
+  return (title) => serializeTerminal(term, title);
 }
 
-function forward<T extends object>(target: T, override: (key: string | symbol) => unknown): T {
-  return new Proxy(target, {
-    get(t, key) {
-      const v = override(key);
-      if (v !== undefined) return v;
-      const real: unknown = Reflect.get(t, key);
-      return typeof real === 'function' ? (real as (...a: unknown[]) => unknown).bind(t) : real;
-    },
-  });
-}
-
-function clippedView(term: Terminal): Terminal {
-  const clip = (b: IBuffer): IBuffer => forward(b, (key) => key === 'getLine'
-    ? (y: number) => {
-      const line = b.getLine(y);
-      return line && forward(line, (k) => (k === 'length' ? Math.min(line.length, term.cols) : undefined));
-    }
-    : undefined);
-  const ns = forward(term.buffer, (key) => key === 'normal' || key === 'alternate' || key === 'active'
-    ? clip(term.buffer[key]) : undefined);
-  return forward(term, (key) => (key === 'buffer' ? ns : undefined));
-}
-
-function serializeTerminal(term: Terminal, addon: SerializeAddon, title: string): string {
+function serializeTerminal(term: Terminal, title: string): string {
   const st = readInternals(term);
   const altActive = term.buffer.active.type === 'alternate';
-  // The addon's forced-wrap path can emit CUF/CUB 0, which xterm reads as 1: drop them.
-  const screens = addon.serialize({ excludeModes: true }).replace(/\x1b\[0[CD]/g, '');
-  const cut = altActive ? screens.lastIndexOf(ALT_SCREEN_MARK) : -1;
-  if (altActive && cut < 0) throw new Error('@xterm/addon-serialize output changed: no alternate screen mark');
-  let out = (altActive ? screens.slice(0, cut) : screens) + emptyLines(term, term.buffer.normal) + '\x1b[0m' +
-    bufferState(term, st.normal, term.buffer.normal);
+  let out = writeLines(term.buffer.normal, term.cols) + bufferState(term, st.normal, term.buffer.normal);
   if (altActive) {
     // 1047, not 1049: the normal buffer's saved cursor was set just above.
-    out += '\x1b[?1047h\x1b[H' + screens.slice(cut + ALT_SCREEN_MARK.length) + emptyLines(term, term.buffer.alternate) +
-      '\x1b[0m' + bufferState(term, st.alt, term.buffer.alternate);
+    out += '\x1b[?1047h\x1b[H' + writeLines(term.buffer.alternate, term.cols) + bufferState(term, st.alt, term.buffer.alternate);
   }
   return out + cursorState(term, st, altActive ? st.alt : st.normal) + modeState(term, st, title);
 }
@@ -174,30 +109,6 @@ function placeCursor(term: Terminal, buffer: IBuffer, row: number, absRow: numbe
   if (x < term.cols || !line) return cup(row, Math.min(x, term.cols - 1));
   const last = rewriteLastCell(term, line, row);
   return last.seq + (last.empty && emptyLineFill(line, term.cols, buffer.getNullCell()) !== null ? '\x1b[1K' : '');
-}
-
-/**
- * Lines of nothing but erased cells. When the buffer has no scrollback the addon drops such lines
- * after the last content, losing their background colour (a screen cleared in blue, as dialog
- * does) and their "wrapped" mark (used by resize and selection). Both are rebuilt here; doing it
- * for a line the addon kept changes nothing.
- */
-function emptyLines(term: Terminal, buffer: IBuffer): string {
-  let s = '';
-  const cell = buffer.getNullCell();
-  for (let r = 0; r < term.rows; r++) {
-    const line = buffer.getLine(buffer.baseY + r);
-    const fill = line ? emptyLineFill(line, term.cols, cell) : null;
-    if (!line || fill === null) continue;
-    const prev = buffer.getLine(buffer.baseY + r - 1);
-    if (line.isWrapped && r > 0 && prev) {
-      // Overflow the line above onto this one (that sets the mark), then erase what it wrote.
-      const last = rewriteLastCell(term, prev, r - 1);
-      s += last.seq + '\x1b[0m ' + cup(r, 0) + fill + '\x1b[X' + last.fixup;
-    }
-    if (fill !== '\x1b[0m') s += cup(r, 0) + fill + `\x1b[${term.cols}X`;
-  }
-  return s;
 }
 
 const MOUSE_PROTOCOL: Record<string, string> = { x10: '9', vt200: '1000', drag: '1002', any: '1003' };

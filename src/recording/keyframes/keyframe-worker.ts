@@ -7,6 +7,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { statSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { KeyframeFollower } from './keyframe-files.js';
 import { isComplete, readIndex } from './keyframe-index.js';
 
@@ -35,6 +36,12 @@ const jobs = new Map<string, Job>();
 const port = parentPort;
 if (!port) throw new Error('keyframe-worker must run in a worker thread');
 let scheduled = false;
+try {
+  // On Linux the nice value is per thread: the relay and the API keep priority over keyframing.
+  setPriority(10);
+} catch {
+  // Not permitted here: run at normal priority.
+}
 
 function send(msg: KeyframeWorkerReply): void {
   port!.postMessage(msg);

@@ -16,9 +16,9 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const player = new RecordingPlayer({ ensureIndex: async (p) => void buildKeyframes(p) });
 
-function allEvents(file: string): Array<[number, string, string]> {
+function allEvents(file: string): PlayerChunk['events'] {
   const fd = fs.openSync(file, 'r');
-  const out: Array<[number, string, string]> = [];
+  const out: PlayerChunk['events'] = [];
   const lines = new SyncCastLines(fd, 0);
   for (let l = lines.next(); l; l = lines.next()) {
     const e = lineEvent(l.bytes);

@@ -70,7 +70,7 @@ export class FfmpegEncoder {
    * caller may keep painting into its buffer; resolves at once unless the pipe is full.
    */
   async frame(ms: number, rgb: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.failure) await this.finish();
     const at = Math.max(Math.round(ms), this.lastMs + 1);
     this.lastMs = at;
     const stdin = this.proc.stdin!;
@@ -98,7 +98,8 @@ export class FfmpegEncoder {
     this.proc.stdin!.end();
     const code = await this.exited;
     if (code !== 0 || this.failure) {
-      throw new Error(`ffmpeg failed (exit ${code ?? 'none'}): ${this.failure?.message ?? ''} ${this.stderr.trim()}`.trim());
+      const why = this.stderr.trim() || this.failure?.message || 'no error output';
+      throw new Error(`ffmpeg failed (exit ${code ?? 'none'}): ${why}`);
     }
   }
 

@@ -1,5 +1,6 @@
 // The video worker thread: renders one recording to MP4 off the server's event loop, reporting progress.
 
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { renderVideo, type RenderVideoOptions } from './video-renderer.js';
 
@@ -12,6 +13,12 @@ export type VideoWorkerMessage = { type: 'progress'; fraction: number } | { type
 const port = parentPort;
 if (!port) throw new Error('video-worker must run in a worker thread');
 const data = workerData as VideoWorkerData;
+try {
+  // On Linux the nice value is per thread: this lowers the rendering thread only, never the gateway's.
+  setPriority(10);
+} catch {
+  // Not permitted here: render at normal priority.
+}
 
 renderVideo({
   ...data,

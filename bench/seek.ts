@@ -1,0 +1,117 @@
+// Seek in long recordings: builds a synthetic 8-hour, ~1 GB recording, indexes its keyframes, then times the player's
+// GET /sessions/{id}/player/chunk?t= at random t through the real API (auth, database, validation), the same read
+// without HTTP, and the browser-side work (restore the keyframe, apply the events up to t) in a headless terminal.
+// Target (issue 5): p99 < 100 ms, flat in position; memory bounded.
+// Run: npx tsx bench/seek.ts [megabytes=1024] [hours=8] [samples=500]
+
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { buildKeyframes } from '../src/recording/keyframes/keyframe-files.js';
+import { keyframePaths } from '../src/recording/keyframes/keyframe-index.js';
+import { ReplayTerminal } from '../src/recording/keyframes/replay-terminal.js';
+import { RecordingPlayer, type PlayerChunk } from '../src/recording/player/recording-player.js';
+import { createHarness } from '../test/helpers/api-harness.js';
+import { CastFile, prng, topScreen } from '../test/helpers/synthetic-cast.js';
+
+const megabytes = Number(process.argv[2] ?? 1024);
+const hours = Number(process.argv[3] ?? 8);
+const samples = Number(process.argv[4] ?? 500);
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+
+/** Bulk output (coloured log lines, `top` redraws, an editor-like alternate screen now and then) spread over `seconds`. */
+function writeLongCast(path: string, bytes: number, seconds: number): number {
+  const rand = prng(1);
+  const cast = new CastFile(path, 120, 40);
+  const perEvent = 4096;
+  const events = Math.ceil(bytes / (perEvent * 1.15));
+  const step = seconds / events;
+  let line = 0;
+  for (let i = 0; i < events; i++) {
+    const t = i * step + rand() * step * 0.5;
+    if (i % 50 === 0) cast.event(t, 'o', '\x1b[?1049h' + topScreen(rand, 120, 40, i) + '\x1b[?1049l');
+    else {
+      let s = '';
+      while (s.length < perEvent) s += `\x1b[3${line % 8}m${(line++).toString().padStart(9)}\x1b[0m ${t.toFixed(3)} GET /api/v1/items/${Math.floor(rand() * 1e9)} 200 ${Math.floor(rand() * 5000)}µs\r\n`;
+      cast.event(t, 'o', s);
+    }
+  }
+  cast.close();
+  return seconds;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))];
+}
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+const h = await createHarness();
+try {
+  const { live } = await h.startSession();
+  const session = await live.end({ exitStatus: 0, reason: 'exit' });
+  const castPath = session.recordingPath!;
+  fs.rmSync(castPath);
+  let t0 = performance.now();
+  const duration = writeLongCast(castPath, megabytes * 2 ** 20, hours * 3600);
+  const castSize = fs.statSync(castPath).size;
+  console.log(`Recording: ${mib(castSize)}, ${hours} h, written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  t0 = performance.now();
+  const index = buildKeyframes(castPath);
+  const buildSeconds = (performance.now() - t0) / 1000;
+  const keysSize = fs.statSync(keyframePaths(castPath).data).size + fs.statSync(keyframePaths(castPath).index).size;
+  console.log(`Keyframes: ${index.keyframes.length} built in ${buildSeconds.toFixed(1)} s (${(castSize / 2 ** 20 / buildSeconds).toFixed(0)} MiB/s, off the event loop in production), ` +
+    `${mib(keysSize)} on disk (${((keysSize / castSize) * 100).toFixed(1)}% of the recording), RSS ${mib(process.memoryUsage().rss)}\n`);
+
+  const token = await h.token('auditor');
+  const rand = prng(7);
+  const player = new RecordingPlayer({ ensureIndex: async () => undefined });
+  const http: number[] = [], direct: number[] = [], screen: number[] = [], sizes: number[] = [];
+  const byHour = new Map<number, number[]>();
+  let rssPeak = 0;
+  // Warm up the code paths (JIT, caches) before measuring.
+  for (let i = 0; i < 20; i++) await h.inject('GET', `/api/v1/sessions/${session.id}/player/chunk?t=${(rand() * duration).toFixed(3)}`, token);
+  // Three passes over the same times, so that one kind of work (and its garbage) does not weigh on another's timings.
+  const times = Array.from({ length: samples }, () => rand() * duration);
+  for (const t of times) {
+    const a = performance.now();
+    const res = await h.inject('GET', `/api/v1/sessions/${session.id}/player/chunk?t=${t.toFixed(3)}`, token);
+    const took = performance.now() - a;
+    if (res.statusCode !== 200) throw new Error(`chunk: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    http.push(took);
+    sizes.push(res.rawPayload.length);
+    const hour = Math.floor(t / 3600);
+    byHour.set(hour, [...(byHour.get(hour) ?? []), took]);
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }
+  const chunks: PlayerChunk[] = [];
+  for (const t of times) {
+    const a = performance.now();
+    const chunk = await player.chunk(castPath, { at: t });
+    direct.push(performance.now() - a);
+    if (chunks.length < 100) chunks.push(chunk);
+  }
+  for (const [i, chunk] of chunks.entries()) {
+    const t = times[i];
+    const a = performance.now();
+    const term = new ReplayTerminal(chunk.keyframe ?? { cols: 120, rows: 40 });
+    if (chunk.keyframe) term.write(chunk.keyframe.data);
+    for (const [et, type, data] of chunk.events) {
+      if (et > t) break;
+      if (type === 'o') term.write(data);
+      else term.resizeTo(data);
+    }
+    screen.push(performance.now() - a);
+    term.dispose();
+  }
+  console.log(`| ${samples} seeks at random t | p50 | p99 | max |`);
+  console.log('|---|---|---|---|');
+  console.log(`| GET …/player/chunk?t= (API, in-process inject) | ${ms(percentile(http, 0.5))} | ${ms(percentile(http, 0.99))} | ${ms(Math.max(...http))} |`);
+  console.log(`| RecordingPlayer.chunk (read only) | ${ms(percentile(direct, 0.5))} | ${ms(percentile(direct, 0.99))} | ${ms(Math.max(...direct))} |`);
+  console.log(`| restore keyframe + replay to t (headless, browser-side work; 100 of them) | ${ms(percentile(screen, 0.5))} | ${ms(percentile(screen, 0.99))} | ${ms(Math.max(...screen))} |`);
+  console.log(`| response size | ${(percentile(sizes, 0.5) / 1024).toFixed(0)} KiB | ${(percentile(sizes, 0.99) / 1024).toFixed(0)} KiB | ${(Math.max(...sizes) / 1024).toFixed(0)} KiB |`);
+  console.log(`\nAPI p99 by hour of the recording (flat = independent of position): ${[...byHour.keys()].sort((a, b) => a - b).map((k) => `h${k} ${percentile(byHour.get(k)!, 0.99).toFixed(1)}`).join(', ')} ms`);
+  console.log(`RSS peak during seeks: ${mib(rssPeak)}`);
+} finally {
+  await h.close();
+}
