@@ -1,7 +1,7 @@
 // Retention purge at scale: purges N expired sessions (default 100,000) with small recording files, and measures how
 // much it disturbs a gateway in the same process: event-loop delay (perf_hooks) and the round trip of a one-byte
 // "keystroke" echoed over loopback TCP, both compared with the same probes while idle.
-// Run: npx tsx bench/purge.ts [--sessions N] [--dir DIR] [--batch N] [--tx N] [--pause MS]   (PurgeService options; defaults otherwise)   (DIR defaults to the OS temp dir)
+// Run: npx tsx bench/purge.ts [--sessions N] [--dir DIR] [--batch N] [--tx N] [--pause MS] [--concurrency N]   (PurgeService options; defaults otherwise)   (DIR defaults to the OS temp dir)
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { openSqliteStore } from '../src/store/sqlite-store.js';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
 
-const { values } = parseArgs({ options: { sessions: { type: 'string', default: '100000' }, dir: { type: 'string' }, batch: { type: 'string' }, tx: { type: 'string' }, pause: { type: 'string' } } });
+const { values } = parseArgs({ options: { sessions: { type: 'string', default: '100000' }, dir: { type: 'string' }, batch: { type: 'string' }, tx: { type: 'string' }, pause: { type: 'string' }, concurrency: { type: 'string' } } });
 const N = Number(values.sessions);
 
 /** The "user": another thread sends one byte every 5 ms over TCP and times the echo; its own loop is never busy. */
@@ -133,7 +133,9 @@ async function main(): Promise<void> {
 
     const store = await openSqliteStore(paths.database, new ManualClock(NOW));
     const files = new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos });
-    const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db), files, clock: new ManualClock(NOW), retentionDays: async () => 90, batchSize: values.batch ? Number(values.batch) : undefined, transactionSize: values.tx ? Number(values.tx) : undefined, pauseMs: values.pause ? Number(values.pause) : undefined });
+    const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db), files, clock: new ManualClock(NOW), retentionDays: async () => 90, batchSize: values.batch ? Number(values.batch) : undefined, transactionSize: values.tx ? Number(values.tx) : undefined, pauseMs: values.pause ? Number(values.pause) : undefined,
+      fileConcurrency: values.concurrency ? Number(values.concurrency) : undefined,
+    });
     let report!: Awaited<ReturnType<PurgeService['run']>>;
     t = performance.now();
     const during = await probe(clientDuring, async () => {

@@ -153,7 +153,7 @@ async function slowReader(cfg: ConnectConfig, pid: number, seconds: number): Pro
       await new Promise((r) => setTimeout(r, 16));
       let chunk: Buffer | null;
       let got = 0;
-      while (got < 64 * 1024 && (chunk = ch.read() as Buffer | null)) got += chunk.length;
+      while (got < 64 * 1024 && (chunk = (ch.read(16 * 1024) ?? ch.read()) as Buffer | null)) got += chunk.length;
       read += got;
       max = Math.max(max, rssMiB(pid));
     }

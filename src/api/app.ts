@@ -26,6 +26,10 @@ import { userRoutes } from './routes/users.js';
 import { vaultRoutes } from './routes/vault.js';
 import { recordingRoutes } from './routes/recording.js';
 import { videoRoutes } from './routes/video.js';
+import { auditSessionRoutes } from './routes/audit-sessions.js';
+import { logRoutes } from './routes/logs.js';
+import { ruleRoutes } from './routes/rules.js';
+import { searchRoutes } from './routes/search.js';
 
 export type { ApiDeps, ApiHub, ApiOptions } from './context.js';
 export type { LiveViewer, LiveViewerSource, ViewerMessage } from './live-source.js';
@@ -95,6 +99,10 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
       await api.register(vaultRoutes, ctx);
       await api.register(recordingRoutes, ctx);
       await api.register(videoRoutes, ctx);
+      await api.register(logRoutes, ctx);
+      await api.register(searchRoutes, ctx);
+      await api.register(ruleRoutes, ctx);
+      await api.register(auditSessionRoutes, ctx);
       await api.register(systemRoutes, { ...ctx, registry });
       api.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
     },

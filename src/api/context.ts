@@ -4,7 +4,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AuthService } from '../core/auth-service.js';
 import type { Clock } from '../core/clock.js';
 import type { BlockRepo, AuditRepo, CredentialRepo, DeviceRepo, EventRepo, GrantRepo, SettingsRepo, UserRepo } from '../core/ports.js';
+import type { AuditSessions } from '../core/audit-sessions.js';
+import type { CommandRules } from '../core/command-rules.js';
 import type { SessionAccess } from '../core/session-access.js';
+import type { SessionLogs } from '../core/session-logs.js';
 import type { UserAdmin } from '../core/user-admin.js';
 import type { VaultAdmin } from '../core/vault-admin.js';
 import type { SessionHub } from '../hub/session-hub.js';
@@ -35,6 +38,15 @@ export interface ApiDeps {
   logger: FastifyBaseLogger;
   /** Session Video (issue 5): the player's reads of recordings and the MP4 jobs. */
   sessionVideo: SessionVideoDeps;
+  /** Session Logs, search, audited-command rules, Sessions for audit (issue 4). */
+  sessionLogs: SessionLogsDeps;
+}
+
+/** What Session Logs and its neighbours need (core services over the command, rule and audit-note stores). */
+export interface SessionLogsDeps {
+  logs: SessionLogs;
+  rules: CommandRules;
+  audits: AuditSessions;
 }
 
 export interface ApiOptions {

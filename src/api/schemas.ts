@@ -272,3 +272,106 @@ export const videoJobSchema = z
   .meta({ id: 'VideoJob' });
 export type VideoJob = z.infer<typeof videoJobSchema>;
 export const videoQuerySchema = z.object({ download: z.enum(['1', 'true']).optional().describe('Download the MP4 instead of the job state') });
+
+// ---- Session Logs, search across sessions, audited-command rules, Sessions for audit (issue 4) ----
+
+export const CRITICALITY_VALUES = ['low', 'medium', 'high'] as const;
+export const RULE_ACTION_VALUES = ['allow_log', 'deny', 'interrupt'] as const;
+const criticality = z.enum(CRITICALITY_VALUES);
+
+export const commandRuleSchema = z
+  .object({
+    id,
+    name: z.string(),
+    pattern: z.string().describe('JavaScript regular expression, tried on each command of a line after quotes and escapes are undone'),
+    scope: z.string().describe('global, device:NAME, credential:ACCOUNT@DEVICE or user:NAME'),
+    criticality,
+    action: z.enum(RULE_ACTION_VALUES).describe('allow_log: run and log; deny: never sent to the target, the user is told; interrupt: the session is dropped'),
+    createdAt: timestamp,
+    createdBy: z.string(),
+  })
+  .meta({ id: 'CommandRule' });
+export type CommandRuleItem = z.infer<typeof commandRuleSchema>;
+export const commandRulesResponseSchema = z.object({ items: z.array(commandRuleSchema) });
+export const createCommandRuleSchema = z.object({
+  name: z.string().trim().min(1).max(64),
+  pattern: z.string().min(1).max(512),
+  scope: z.string().trim().max(300).default('global'),
+  criticality: criticality.default('medium'),
+  action: z.enum(RULE_ACTION_VALUES).default('allow_log'),
+});
+export type CreateCommandRule = z.input<typeof createCommandRuleSchema>;
+export const ruleNameParams = z.object({ name: z.string().min(1).max(64) });
+
+export const logsQuerySchema = z.object({
+  q: z.string().trim().min(1).max(200).optional().describe('Search everything typed (commands) and displayed (output) in the session'),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+export const logMatchSchema = z.object({ at: timestamp, offset: z.number().describe('Seconds since the session started'), kind: z.enum(['command', 'output']), text: z.string() });
+export type LogMatch = z.infer<typeof logMatchSchema>;
+export const logCommandSchema = z.object({
+  id,
+  command: z.string().describe('As executed: after line editing, completion and history; "(input not echoed)" for input typed at a prompt that hid it'),
+  at: timestamp,
+  offset: z.number(),
+  source: z.enum(['shell', 'exec']),
+  outcome: z.enum(['executed', 'denied', 'interrupted']),
+  criticality: criticality.nullable(),
+  rule: z.string().nullable(),
+  action: z.enum(RULE_ACTION_VALUES).nullable(),
+  output: z.string().nullable().describe('The first ~2 KiB the command displayed, up to the next prompt'),
+});
+export const sessionLogsSchema = z
+  .object({
+    session: z.object({
+      id,
+      sessionId: z.string(),
+      startedAt: timestamp,
+      endedAt: timestamp.nullable(),
+      type: z.string().describe('Protocol and channel, e.g. "SSH shell" or "SSH exec: uptime"'),
+      protocol: z.enum(['SSH', 'SFTP']),
+      host: z.string(),
+      device: z.string(),
+      credential: z.string(),
+      username: z.string().describe('The target account'),
+      status: sessionStatusSchema,
+      exitStatus: z.number().int().nullable(),
+      errorMessage: z.string().nullable(),
+    }),
+    user: z.object({ user: z.string(), userIp: z.string() }),
+    commands: z.array(logCommandSchema),
+    risk: z.object({ score: z.number().int().describe('Sum of matched criticalities: low 1, medium 3, high 9'), max: criticality.nullable(), matches: z.number().int() }),
+    events: z.array(z.object({ id, user: z.string(), at: timestamp, event: z.string(), note: z.string() })),
+    fileTransfers: z.array(z.object({ at: timestamp, user: z.string(), path: z.string(), direction: z.string(), size: z.number().int().nullable() })).describe('From File transfer session events'),
+    search: z.object({ q: z.string(), truncated: z.boolean(), source: z.enum(['recording', 'index']) }).nullable(),
+    matches: z.array(logMatchSchema).optional().describe('With ?q=: the commands and displayed lines that contain it, in time order'),
+  })
+  .meta({ id: 'SessionLogs' });
+export type SessionLogsResponse = z.infer<typeof sessionLogsSchema>;
+
+export const searchQuerySchema = z.object({ q: z.string().trim().min(1).max(200) });
+export const searchResponseSchema = z
+  .object({
+    q: z.string(),
+    sessions: z.array(z.object({ session: sessionItemSchema, matches: z.array(logMatchSchema) })),
+    truncated: z.boolean().describe('More matched than returned: refine the search'),
+  })
+  .meta({ id: 'SearchResult' });
+export type SearchResponse = z.infer<typeof searchResponseSchema>;
+
+export const auditSessionItemSchema = sessionItemSchema.extend({ audited: z.boolean().describe('You marked it audited'), auditedAt: timestamp.nullable() }).meta({ id: 'AuditSessionItem' });
+export type AuditSessionItem = z.infer<typeof auditSessionItemSchema>;
+export const auditSessionPageSchema = z.object({ items: z.array(auditSessionItemSchema), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
+export const auditSessionsQuerySchema = z.object({ page: z.coerce.number().int().min(1).max(1_000_000).default(1), pageSize: z.coerce.number().int().min(1).max(200).default(30) });
+export const commentRequestSchema = z
+  .object({ text: z.string().max(4000).optional().describe('At most 500 characters once trimmed'), comment: z.string().max(4000).optional().describe('Alias of text') })
+  .refine((b) => b.text !== undefined || b.comment !== undefined, 'text is required');
+export const sessionCommentSchema = z.object({ id, userId: id, user: z.string(), at: timestamp, text: z.string() }).meta({ id: 'SessionComment' });
+export const sessionAuditSchema = z
+  .object({
+    session: sessionItemSchema.nullable(),
+    auditors: z.array(z.object({ id, username: z.string(), audited: z.boolean(), auditedAt: timestamp.nullable() })),
+    comments: z.array(sessionCommentSchema),
+  })
+  .meta({ id: 'SessionAudit' });
+export type SessionAuditResponse = z.infer<typeof sessionAuditSchema>;

@@ -80,6 +80,9 @@ describe('raw recording', () => {
     expect(tail.rawPayload.equals(body.subarray(body.length - 5))).toBe(true);
     const bad = await h.app.inject({ method: 'GET', url: `/api/v1/sessions/${s.id}/recording`, headers: { authorization: `Bearer ${token}`, range: `bytes=${body.length}-` } });
     expect(bad.statusCode).toBe(416);
+    const head = await h.app.inject({ method: 'HEAD', url: `/api/v1/sessions/${s.id}/recording`, headers: { authorization: `Bearer ${token}` } });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-length']).toBe(String(body.length));
     const cached = await h.app.inject({ method: 'GET', url: `/api/v1/sessions/${s.id}/recording`, headers: { authorization: `Bearer ${token}`, 'if-none-match': `"${s.recordingSha256}"` } });
     expect(cached.statusCode).toBe(304);
     expect((await events(s.id)).filter((e) => e.includes('Video Download'))).toEqual(['auditor:Video Download:recording (.cast)']);

@@ -12,6 +12,10 @@ import { registerCredential } from './credential.js';
 import { registerGrant } from './grant.js';
 import { registerSessions } from './sessions.js';
 import { registerAudit } from './audit.js';
+import { registerSessionLogs } from './logs.js';
+import { registerRules } from './rules.js';
+import { registerPlay } from './play.js';
+import { registerVideo } from './video.js';
 
 /** Exit statuses: 0 success, 1 the command failed, 2 the command was called wrongly. */
 export const EXIT_OK = 0;
@@ -46,6 +50,13 @@ export function buildProgram(io: CliIO, writeErr: (s: string) => void): Command 
   registerCredential(program, io);
   registerGrant(program, io);
   registerSessions(program, io);
+  registerSessionLogs(program, io);
+  registerRules(program, io);
+  const sessions = program.commands.find((c) => c.name() === 'sessions');
+  if (sessions) {
+    registerPlay(sessions, io);
+    registerVideo(sessions, io);
+  }
   registerAudit(program, io);
   return program;
 }

@@ -103,7 +103,7 @@ export interface PurgeServiceOptions {
   transactionSize?: number;
   /** Files deleted per chunk, with a turn of the event loop between chunks (default 100). */
   fileChunk?: number;
-  /** Deletions in flight at once; kept low so the recorders' writes are not queued behind them in libuv's pool (default 4). */
+  /** Deletions in flight at once; kept below libuv's 4 pool threads so the recorders' writes are not queued behind them (default 2). */
   fileConcurrency?: number;
   /**
    * Idle time after each transaction and each chunk of files (default 2 ms). It roughly halves the purge's speed
@@ -193,7 +193,7 @@ export class PurgeService {
     // Bounded so that one transaction's bound parameters stay far below SQLite's limit.
     this.transactionSize = Math.min(o.transactionSize ?? 25, 1000);
     this.fileChunk = o.fileChunk ?? 100;
-    this.fileConcurrency = o.fileConcurrency ?? 4;
+    this.fileConcurrency = o.fileConcurrency ?? 2;
     const pauseMs = o.pauseMs ?? 2;
     this.pause = () => yieldToLoop(pauseMs);
   }

@@ -115,8 +115,8 @@ export function checkSearchTerm(raw: unknown): string {
 }
 
 export interface SessionLogsOptions {
-  /** Authorises the `logs` action (404/403/409) and writes audit entries (SessionAccess). */
-  access: { authorize(actor: Actor, action: 'logs', id: number): Promise<SessionView>; auditSession(actor: Actor, action: string, s: SessionRecord, details?: Record<string, unknown>): Promise<void> };
+  /** Authorises the `logs` action (404/403/409) and writes audit entries (SessionAccess); not needed by openLocal. */
+  access?: { authorize(actor: Actor, action: 'logs', id: number): Promise<SessionView>; auditSession(actor: Actor, action: string, s: SessionRecord, details?: Record<string, unknown>): Promise<void> };
   sessions: Pick<SessionRepo, 'get' | 'query'>;
   events: Pick<EventRepo, 'forSession'>;
   eventSink: SessionEventSink;
@@ -131,10 +131,12 @@ export class SessionLogs {
 
   /** The logs of a completed session, as `actor` may see them; writes a *Log viewer* event and an audit entry. */
   async open(actor: Actor, id: number, opts: { q?: string } = {}): Promise<SessionLogsView> {
-    const view = await this.o.access.authorize(actor, 'logs', id);
+    const access = this.o.access;
+    if (!access) throw new Error('SessionLogs.open needs the access rules');
+    const view = await access.authorize(actor, 'logs', id);
     const q = opts.q === undefined ? undefined : checkSearchTerm(opts.q);
     await this.o.eventSink.event(id, actor.userId, actor.username, 'Log viewer', q ? `search: ${q}` : '');
-    await this.o.access.auditSession(actor, 'session.logs', view.session, q ? { search: q } : {});
+    await access.auditSession(actor, 'session.logs', view.session, q ? { search: q } : {});
     return this.build(view.session, q);
   }
 
@@ -221,6 +223,36 @@ function fileTransferOf(e: SessionEvent): FileTransfer {
     // A plain-text note.
   }
   return { at: e.at, user: e.user, path: e.note, direction: '', size: null };
+}
+
+/** The Session Logs as plain JSON (ISO dates): the API's response and `vigil sessions logs --json`. */
+export function sessionLogsJson(v: SessionLogsView) {
+  const s = v.session;
+  const iso = (d: Date) => d.toISOString();
+  return {
+    session: {
+      id: s.id,
+      sessionId: s.sessionId,
+      startedAt: iso(s.startedAt),
+      endedAt: s.endedAt ? iso(s.endedAt) : null,
+      type: `${s.protocol} ${s.type}${s.command ? `: ${s.command}` : ''}`,
+      protocol: s.protocol,
+      host: s.host,
+      device: s.device,
+      credential: s.credential,
+      username: accountOf(s.credential),
+      status: s.status,
+      exitStatus: s.exitStatus,
+      errorMessage: s.errorMessage,
+    },
+    user: { user: s.user, userIp: s.originIp },
+    commands: v.commands.map((c) => ({ id: c.id, command: c.command, at: iso(c.at), offset: c.offset, source: c.source, outcome: c.outcome, criticality: c.criticality, rule: c.ruleName, action: c.action, output: c.output })),
+    risk: v.risk,
+    events: v.events.map((e) => ({ id: e.id, user: e.user, at: iso(e.at), event: e.event, note: e.note })),
+    fileTransfers: v.fileTransfers.map((f) => ({ at: iso(f.at), user: f.user, path: f.path, direction: f.direction, size: f.size })),
+    search: v.search ? { q: v.search.q, truncated: v.search.truncated, source: v.search.source } : null,
+    ...(v.search ? { matches: v.search.matches.map((m) => ({ at: iso(m.at), offset: m.offset, kind: m.kind, text: m.text })) } : {}),
+  };
 }
 
 /** One CSV field: quoted when needed; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */

@@ -104,25 +104,32 @@ export class SessionHub {
       ...(req.command ? { command: req.command } : {}),
       env: { TERM: req.term ?? 'xterm-256color', SHELL: '' },
     });
-    const record = await this.o.sessions.create({
-      sessionId,
-      userId: req.user.id,
-      user: req.user.username,
-      originIp: req.originIp,
-      credentialId: req.credential.id,
-      credential: req.credential.label,
-      deviceId: req.device.id,
-      device: req.device.name,
-      host: req.host,
-      protocol: req.protocol ?? (req.type === 'sftp' ? 'SFTP' : 'SSH'),
-      type: req.type,
-      command: req.command,
-      status: 'active',
-      startedAt,
-      recordingPath: recorder.path,
-      cols,
-      rows,
-    });
+    let record: SessionRecord;
+    try {
+      record = await this.o.sessions.create({
+        sessionId,
+        userId: req.user.id,
+        user: req.user.username,
+        originIp: req.originIp,
+        credentialId: req.credential.id,
+        credential: req.credential.label,
+        deviceId: req.device.id,
+        device: req.device.name,
+        host: req.host,
+        protocol: req.protocol ?? (req.type === 'sftp' ? 'SFTP' : 'SSH'),
+        type: req.type,
+        command: req.command,
+        status: 'active',
+        startedAt,
+        recordingPath: recorder.path,
+        cols,
+        rows,
+      });
+    } catch (err) {
+      // No session row: the recorder must not stay open (its file is an empty, header-only recording).
+      await recorder.close().catch(() => undefined);
+      throw err;
+    }
     const session = new LiveSession({
       record,
       recorder,
@@ -171,6 +178,16 @@ export class SessionHub {
   }
 
   private async finish(s: LiveSession, outcome: SessionOutcome, recorder: LiveSessionRecorder): Promise<SessionRecord> {
+    try {
+      return await this.store(s, outcome, recorder);
+    } finally {
+      // Even when storing the end failed (the row stays active and start-up recovery closes it), the session is no
+      // longer live: keeping it would leak it and show a ghost in the live list.
+      this.live.delete(s.id);
+    }
+  }
+
+  private async store(s: LiveSession, outcome: SessionOutcome, recorder: LiveSessionRecorder): Promise<SessionRecord> {
     const summary = recorder ? await recorder.close() : null;
     const status = outcome.status ?? 'completed';
     await this.o.sessions.end(s.id, {

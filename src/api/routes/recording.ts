@@ -61,7 +61,8 @@ export async function sendDownload(req: FastifyRequest, reply: FastifyReply, f: 
   }
   const start = range?.start ?? 0;
   const end = range?.end ?? f.size - 1;
-  if (start === 0) await f.onDownload();
+  // HEAD (Fastify answers it with the GET handler) reads no content: not a download.
+  if (start === 0 && req.method !== 'HEAD') await f.onDownload();
   reply.type(f.contentType).header('content-length', String(Math.max(0, end - start + 1)));
   if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${f.size}`);
   if (f.size === 0) return reply.send('');
@@ -155,8 +156,10 @@ export const recordingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
       const commands = ((await video.commands?.forSession(s.id)) ?? []).map((c) => ({ time: c.offset, kind: 'command' as const, label: c.command }));
       const markers = [...commands, ...events].filter((m) => inside(m.time)).sort((a, b) => a.time - b.time);
       const actor = actorOf(req);
-      await ctx.hub.event(s.id, actor.userId, actor.username, 'Session Play', '');
-      await access.auditSession(actor, 'session.play', s);
+      if (req.method === 'GET') {
+        await ctx.hub.event(s.id, actor.userId, actor.username, 'Session Play', '');
+        await access.auditSession(actor, 'session.play', s);
+      }
       return { ...timeline, size: s.recordingSize ?? file.size, markers };
     },
   );

@@ -5,9 +5,12 @@ import net from 'node:net';
 import ssh2, { type Connection, type Server } from 'ssh2';
 import type { User } from '../../core/types.js';
 import { errMessage, type GatewayLogger, type SshAuthenticator } from './auth.js';
-import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard.js';
+import { ConnectionGuard, type Admission, type ConnectionGuardOptions } from './connection-guard.js';
 import { SessionChannel, type SessionChannelDeps } from './session-channel.js';
 import { parseLogin, type LoginTarget } from './target-syntax.js';
+
+/** Concurrent session channels one SSH connection may hold (OpenSSH's MaxSessions defaults to 10). */
+export const MAX_CHANNELS_PER_CONNECTION = 10;
 
 export interface SshGatewayOptions {
   /** Private host keys (OpenSSH or PEM). */
@@ -30,14 +33,16 @@ export class SshGateway {
   private readonly guard: ConnectionGuard;
   private readonly clients = new Set<Connection>();
   private readonly sockets = new Set<net.Socket>();
+  /** Admitted sockets by "ip:port", until ssh2 reports the connection (after the client's version line). */
+  private readonly admissions = new Map<string, Admission>();
 
   constructor(private readonly o: SshGatewayOptions) {
     this.guard = new ConnectionGuard(o.limits);
+    const admissions = this.admissions;
     // ssh2's own listener is never used: sockets come from ours (injectSocket), so limits apply before any parsing.
     this.ssh = new ssh2.Server({ hostKeys: o.hostKeys, ident: 'Vigil', keepaliveInterval: 30_000, keepaliveCountMax: 3 }, (client, info) =>
       this.onConnection(client, info.ip ?? 'unknown', admissions.get(`${info.ip}:${info.port}`)),
     );
-    const admissions = new Map<string, ReturnType<ConnectionGuard['admit']>>();
     this.tcp = net.createServer((socket) => {
       socket.on('error', (err) => o.logger.debug({ err: errMessage(err) }, 'socket error'));
       const admission = this.guard.admit(socket);
@@ -81,7 +86,7 @@ export class SshGateway {
     await closed;
   }
 
-  private onConnection(client: Connection, ip: string, admission: { loggedIn(): void } | null | undefined): void {
+  private onConnection(client: Connection, ip: string, admission: Admission | undefined): void {
     const { logger, authenticator } = this.o;
     this.clients.add(client);
     let login: { user: User; target: LoginTarget } | null = null;
@@ -101,9 +106,16 @@ export class SshGateway {
       }
       const conn = { user: login.user, login: login.target, ip };
       client.on('session', (accept, reject) => {
+        // Each session channel costs a target connection: bound them per user connection.
+        if (channels.size >= MAX_CHANNELS_PER_CONNECTION) {
+          logger.warn({ user: conn.user.username, ip }, 'session channel refused: too many on one connection');
+          return void reject?.();
+        }
         const session = accept?.();
         if (!session) return void reject?.();
-        channels.add(new SessionChannel(session, conn, this.o.sessions));
+        const ch = new SessionChannel(session, conn, this.o.sessions);
+        channels.add(ch);
+        void ch.closed.then(() => channels.delete(ch));
       });
       client.on('tcpip', (_accept, reject, info) => {
         // TODO(forwarding): relay through the target when the grant allows port forwarding.
@@ -118,7 +130,7 @@ export class SshGateway {
     });
     client.on('close', () => {
       this.clients.delete(client);
-      for (const ch of channels) ch.connectionClosed();
+      for (const ch of [...channels]) ch.connectionClosed();
     });
   }
 }

@@ -48,11 +48,17 @@ export class SessionChannel {
   private started = false;
   private gone = false;
 
+  /** Resolves when this channel is over (closed, refused, or never started). */
+  readonly closed: Promise<void>;
+  private markClosed!: () => void;
+
   constructor(
     session: Session,
     private readonly conn: ConnectionInfo,
     private readonly d: SessionChannelDeps,
   ) {
+    this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    session.once('close', () => this.markClosed());
     session.on('pty', (accept, _reject, info) => {
       this.pty = info;
       accept?.();
@@ -92,6 +98,7 @@ export class SessionChannel {
   connectionClosed(): void {
     this.gone = true;
     this.relay?.abort();
+    this.markClosed();
   }
 
   private begin(type: SessionType, command: string | null, accept: () => ServerChannel | undefined, reject?: () => void): void {
@@ -101,7 +108,11 @@ export class SessionChannel {
     }
     this.started = true;
     const channel = accept();
-    if (!channel) return;
+    if (!channel) {
+      this.markClosed();
+      return;
+    }
+    channel.once('close', () => this.markClosed());
     channel.pause();
     channel.on('error', (err: Error) => this.d.logger.debug({ err: errMessage(err) }, 'user channel error'));
     this.run(type, command, channel).catch((err) => {
@@ -110,8 +121,9 @@ export class SessionChannel {
     });
   }
 
+  /** Line end for messages: a pty's terminal is raw and needs CR too; a plain pipe gets a plain newline. */
   private nl(): string {
-    return '\r\n';
+    return this.pty ? '\r\n' : '\n';
   }
 
   /** Tells the user why, then closes the channel with a non-zero status. */
@@ -158,6 +170,11 @@ export class SessionChannel {
       const reason = errMessage(err);
       await this.d.hub.recordFailure(req, reason);
       this.refuse(channel, `Vigil: cannot open the session to ${label}: ${reason}.`);
+      return;
+    }
+    if (this.gone) {
+      // The user left while Vigil was connecting: there is no session to relay.
+      conn.close();
       return;
     }
     try {

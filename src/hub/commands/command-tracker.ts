@@ -16,6 +16,7 @@ import xtermHeadless from '@xterm/headless';
 import type { Terminal } from '@xterm/headless';
 import type { Clock } from '../../core/clock.js';
 import { KeyReader, LineKeys, type Key } from './key-line.js';
+import { TrackerQueue } from './tracker-queue.js';
 import { decideLine, isIncomplete, sameLine, showsKeys, stripPrompt } from './line-decision.js';
 import { cursorLine, lineEndingAt } from './screen-lines.js';
 
@@ -71,11 +72,6 @@ export interface LineView {
   pending: string[];
 }
 
-type Entry =
-  | { kind: 'o'; data: Buffer; at: number }
-  | { kind: 'i'; text: string; at: number }
-  | { kind: 'r'; cols: number; rows: number };
-
 interface Pending {
   at: number;
   prompt: string;
@@ -85,17 +81,13 @@ interface Pending {
   typeahead: boolean;
 }
 
-const ALT_TOGGLE = /\x1b\[\?(?:1049|1047|47)([hl])/g;
-
 export class CommandTracker {
   private readonly term: Terminal;
   private readonly reader: KeyReader;
   private readonly keys = new LineKeys();
   private decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly inputDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  private q: Entry[] = [];
-  private head = 0;
-  private queuedOut = 0;
+  private readonly q = new TrackerQueue();
   private inFlight = false;
   private scheduled = false;
   private disposed = false;
@@ -125,7 +117,6 @@ export class CommandTracker {
   output(data: Buffer): void {
     if (this.disposed || data.length === 0) return;
     this.q.push({ kind: 'o', data, at: this.now() });
-    this.queuedOut += data.length;
     this.lastArrival = Date.now();
     this.schedule();
   }
@@ -157,7 +148,7 @@ export class CommandTracker {
     if (this.disposed) return;
     this.disposed = true;
     this.clearCommitTimer();
-    this.q = [];
+    this.q.clear();
     this.term.dispose();
     for (const w of this.idleWaiters) w();
   }
@@ -218,7 +209,7 @@ export class CommandTracker {
   }
 
   private idle(): boolean {
-    return !this.inFlight && this.head >= this.q.length && this.deferred.length === 0;
+    return !this.inFlight && this.q.empty && this.deferred.length === 0;
   }
 
   private schedule(): void {
@@ -230,7 +221,7 @@ export class CommandTracker {
   private pump(): void {
     this.scheduled = false;
     while (!this.inFlight && !this.disposed) {
-      if (this.queuedOut > (this.o.maxBacklog ?? 2 * 1024 * 1024)) {
+      if (this.q.queuedOut > (this.o.maxBacklog ?? 2 * 1024 * 1024)) {
         this.skip();
         return;
       }
@@ -240,14 +231,16 @@ export class CommandTracker {
         this.handleKeys(keys, this.deferredAt, true);
         continue;
       }
-      const i = this.nextIndex();
-      if (i < 0) break;
-      const e = this.q[i];
+      // While a line awaits its commit, keys wait and output goes on.
+      const next = this.q.next(this.commit !== null || this.deferred.length > 0);
+      if (!next) break;
+      if (next.keysWaited) this.waited = true;
+      const e = next.entry;
       if (e.kind === 'o') {
-        this.writeFrom(i);
+        this.writeFrom(next.index);
         return;
       }
-      this.take(i, 1);
+      this.q.take(next.index, 1);
       if (e.kind === 'r') this.term.resize(e.cols, e.rows);
       else {
         const waited = this.waited;
@@ -257,62 +250,19 @@ export class CommandTracker {
     }
     if (this.inFlight || this.disposed) return;
     if (this.commit) this.armCommitTimer();
-    else if (this.ended && this.head >= this.q.length) this.finish();
+    else if (this.ended && this.q.empty) this.finish();
     for (const w of this.idleWaiters) w();
   }
 
-  /** The entry to handle next: the head, except that while a line awaits its commit, keys wait and output goes on. */
-  private nextIndex(): number {
-    if (this.head >= this.q.length) return -1;
-    if (!this.commit && this.deferred.length === 0) return this.head;
-    for (let i = this.head; i < this.q.length; i++) {
-      if (this.q[i].kind !== 'i') return i;
-      this.waited = true;
-    }
-    return -1;
-  }
-
-  private take(i: number, n: number): void {
-    if (i === this.head) {
-      for (let k = 0; k < n; k++) this.q[this.head++] = undefined as unknown as Entry;
-      if (this.head === this.q.length) {
-        this.q = [];
-        this.head = 0;
-      } else if (this.head > 1024 && this.head * 2 > this.q.length) {
-        this.q = this.q.slice(this.head);
-        this.head = 0;
-      }
-    } else this.q.splice(i, n);
-  }
-
-  /** Writes consecutive output entries from i (one batch) and waits for xterm to parse them. */
+  /** Writes consecutive output from queue index i (one batch) and waits for xterm to parse it. */
   private writeFrom(i: number): void {
-    const limit = this.o.batchBytes ?? 64 * 1024;
     // While keys wait for a commit, stop at each line feed, so that they are handled right after it.
-    const byLine = this.commit !== null && (this.deferred.length > 0 || i > this.head || this.commit.typeahead);
-    const parts: Buffer[] = [];
-    let size = 0;
-    let n = 0;
-    while (i + n < this.q.length && size < limit) {
-      const e = this.q[i + n];
-      if (e.kind !== 'o') break;
-      if (byLine) {
-        const nl = e.data.indexOf(0x0a);
-        if (nl >= 0 && nl + 1 < e.data.length) {
-          parts.push(e.data.subarray(0, nl + 1));
-          size += nl + 1;
-          e.data = e.data.subarray(nl + 1);
-          break;
-        }
-      }
-      parts.push(e.data);
-      size += e.data.length;
-      n++;
-      if (byLine && e.data[e.data.length - 1] === 0x0a) break;
-    }
-    this.take(i, n);
-    this.queuedOut -= size;
-    const text = this.decoder.decode(parts.length === 1 ? parts[0] : Buffer.concat(parts), { stream: true });
+    const byLine = this.commit !== null && (this.deferred.length > 0 || !this.q.isHead(i) || this.commit.typeahead);
+    const data = this.q.takeOutput(i, this.o.batchBytes ?? 64 * 1024, byLine);
+    this.writeTerm(this.decoder.decode(data, { stream: true }));
+  }
+
+  private writeTerm(text: string): void {
     this.inFlight = true;
     this.term.write(text, () => {
       this.inFlight = false;
@@ -468,34 +418,13 @@ export class CommandTracker {
     this.skips++;
     if (this.commit) this.commitLine(cursorLine(this.term.buffer.active).line);
     this.finishExcerpt();
-    const outs: Buffer[] = [];
-    let size: { cols: number; rows: number } | null = null;
-    for (let i = this.head; i < this.q.length; i++) {
-      const e = this.q[i];
-      if (e.kind === 'o') outs.push(e.data);
-      else if (e.kind === 'r') size = { cols: e.cols, rows: e.rows };
-    }
-    this.q = [];
-    this.head = 0;
-    this.queuedOut = 0;
     this.deferred = [];
     this.cancelLine();
     this.reader.reset();
-    const all = Buffer.concat(outs);
-    const tailBytes = this.o.tailBytes ?? 64 * 1024;
-    let from = Math.max(0, all.length - tailBytes);
-    const nl = all.indexOf(0x0a, from);
-    if (nl >= 0 && nl + 1 < all.length) from = nl + 1;
-    let alt = '';
-    for (const m of all.subarray(0, from).toString('latin1').matchAll(ALT_TOGGLE)) alt = m[0];
+    const { tail, alt, size } = this.q.skip(this.o.tailBytes ?? 64 * 1024);
     if (size) this.term.resize(size.cols, size.rows);
     this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     // CAN ends any sequence xterm is in the middle of; then the screen mode, then the tail.
-    const text = '\x18\x1b[0m' + alt + this.decoder.decode(all.subarray(from), { stream: true });
-    this.inFlight = true;
-    this.term.write(text, () => {
-      this.inFlight = false;
-      if (!this.disposed) this.pump();
-    });
+    this.writeTerm('\x18\x1b[0m' + alt + this.decoder.decode(tail, { stream: true }));
   }
 }

@@ -69,18 +69,26 @@ function sessionStream(next: () => number, pieces: number): MirrorEvent[] {
 async function replay(term: ReturnType<typeof freshTerminal>['term'], events: readonly MirrorEvent[], start = 0): Promise<void> {
   const text = new Utf8Stream(start);
   for (const e of events) {
-    if (e.kind === 'resize') term.resize(e.cols, e.rows);
-    else await writeAll(term, text.decode(e.data));
+    if (e.kind === 'data') {
+      term.write(text.decode(e.data)); // xterm queues writes in order; only a resize must wait
+    } else {
+      await writeAll(term, '');
+      term.resize(e.cols, e.rows);
+    }
   }
+  await writeAll(term, '');
 }
 
 describe('TerminalMirror under random chunking', () => {
   it('200 sessions, snapshot at a random point while output flows: the viewer matches the user', async () => {
     const next = rng(20240601);
     const mismatches: string[] = [];
-    for (let iter = 0; iter < 60; iter++) {
+    for (let iter = 0; iter < 200; iter++) {
       const events = sessionStream(next, 150 + Math.floor(next() * 250));
       const mirror = new TerminalMirror({ cols: 60, rows: 16, batchBytes: 64 + Math.floor(next() * 4096) });
+      const log: unknown[] = [];
+      const mm = mirror as any; const ow = mm.write.bind(mm); mm.write = (t: string, g: boolean) => { log.push(['w', mm.written, g, t.length]); ow(t, g); };
+      const ot = mm.term.resize.bind(mm.term); mm.term.resize = (c: number, r: number) => { log.push(['r', mm.written, c, r]); ot(c, r); };
       const cutAt = Math.floor(next() * events.length);
       let got: { snap: MirrorSnapshot; after: MirrorEvent[]; fedAt: number } | null = null;
       let fed = 0;
@@ -110,13 +118,14 @@ describe('TerminalMirror under random chunking', () => {
       const viewer = freshTerminal(snap.cols, snap.rows);
       await writeAll(viewer.term, snap.data);
       const d1 = diffStates(describeTerminal(viewer.term, viewer.title()), describeTerminal(user.term, user.title()));
-      if (d1.length && !(globalThis as any).dumped) { (globalThis as any).dumped = 1; (await import('node:fs')).writeFileSync('/tmp/fail.json', JSON.stringify(atSnap.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e))); }
+      if (d1.length && iter === Number(process.env.DUMP_ITER)) { (await import('node:fs')).writeFileSync('/tmp/fail.json', JSON.stringify({ iter, seq: snap.seq, data: snap.data, log, cols: snap.cols, rows: snap.rows, fedAt, afterResizes: after.filter((e) => e.kind === 'resize').length, events: events.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e), d1: d1.slice(0, 5) })); }
       if (d1.length) mismatches.push(`iteration ${iter}, at snapshot seq ${snap.seq}: ${d1.slice(0, 3).join('; ')}`);
       // Then both follow the rest of the session.
       const userAll = freshTerminal(60, 16);
       await replay(userAll.term, events);
       await replay(viewer.term, [...after, ...events.slice(fedAt)], snap.seq);
-      const d2 = diffStates(describeTerminal(viewer.term, viewer.title()), describeTerminal(userAll.term, userAll.title()));
+      const d2: string[] = diffStates(describeTerminal(viewer.term, viewer.title()), describeTerminal(userAll.term, userAll.title()));
+      if (d2.length && iter === Number(process.env.DUMP_ITER)) { (await import('node:fs')).writeFileSync('/tmp/fail.json', JSON.stringify({ iter, seq: snap.seq, data: snap.data, log, cols: snap.cols, rows: snap.rows, fedAt, afterResizes: after.filter((e) => e.kind === 'resize').length, events: events.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e), d1: d1.slice(0, 5) })); }
       if (d2.length) mismatches.push(`iteration ${iter}, at the end: ${d2.slice(0, 3).join('; ')}`);
       for (const t of [user.term, userAll.term, viewer.term]) t.dispose();
       mirror.dispose();

@@ -69,9 +69,14 @@ function sessionStream(next: () => number, pieces: number): MirrorEvent[] {
 async function replay(term: ReturnType<typeof freshTerminal>['term'], events: readonly MirrorEvent[], start = 0): Promise<void> {
   const text = new Utf8Stream(start);
   for (const e of events) {
-    if (e.kind === 'resize') term.resize(e.cols, e.rows);
-    else await writeAll(term, text.decode(e.data));
+    if (e.kind === 'data') {
+      term.write(text.decode(e.data)); // xterm queues writes in order; only a resize must wait
+    } else {
+      await writeAll(term, '');
+      term.resize(e.cols, e.rows);
+    }
   }
+  await writeAll(term, '');
 }
 
 describe('TerminalMirror under random chunking', () => {

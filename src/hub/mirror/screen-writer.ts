@@ -25,8 +25,14 @@ function attrKey(c: IBufferCell): string {
   return `${c.getFgColorMode() | c.getFgColor()},${c.getBgColorMode() | c.getBgColor()},${flags}`;
 }
 
+/** Text written when line `line` starts (cursor at column 0, SGR reset); must leave it that way. */
+export interface LineHook {
+  line: number;
+  text: string;
+}
+
 /** Output that rebuilds every line of `buffer` (width `cols`) in an empty buffer, cursor at home. */
-export function writeLines(buffer: IBuffer, cols: number): string {
+export function writeLines(buffer: IBuffer, cols: number, hook?: LineHook): string {
   const out: string[] = [];
   const cell = buffer.getNullCell();
   const probe = buffer.getNullCell();
@@ -66,6 +72,7 @@ export function writeLines(buffer: IBuffer, cols: number): string {
       }
       x = 0;
     }
+    if (hook?.line === y) out.push(hook.text);
     for (let c = 0; c < cols;) {
       line.getCell(c, cell);
       const width = cell.getWidth();

@@ -2,9 +2,9 @@
 //
 // Cells come from screen-writer.ts; everything else a screen carries is added here, including
 // what @xterm/addon-serialize loses (FACTS.md, "Terminal state"). The string is
-//   normal buffer lines · its tab stops, margins, saved cursor (DECSC)
-//   [· alternate screen without saving the cursor (1047) · its lines, tab stops, margins, saved
-//      cursor]
+//   normal buffer lines (its saved cursor, DECSC, set on the way) · its tab stops and margins
+//   [· alternate screen without saving the cursor (1047) · its lines (and saved cursor), tab stops,
+//      margins]
 //   · charsets G0–G3 and the one in use · origin mode · cursor position (pending wrap included) ·
 //     current SGR · DEC/ANSI modes · mouse protocol and encoding · cursor visibility and style ·
 //     window title.
@@ -14,7 +14,7 @@
 
 import type { IBuffer, IBufferCell, IBufferLine, Terminal } from '@xterm/headless';
 import { charsetDesignator, readInternals, type InternalBuffer, type TerminalInternals } from './xterm-internals.js';
-import { writeLines } from './screen-writer.js';
+import { writeLines, type LineHook } from './screen-writer.js';
 import { sgrFor } from './sgr.js';
 
 const cup = (row: number, col: number): string => `\x1b[${row + 1};${col + 1}H`;
@@ -27,16 +27,33 @@ export function createSerializer(term: Terminal): (title: string) => string {
 function serializeTerminal(term: Terminal, title: string): string {
   const st = readInternals(term);
   const altActive = term.buffer.active.type === 'alternate';
-  let out = writeLines(term.buffer.normal, term.cols) + bufferState(term, st.normal, term.buffer.normal);
+  let out = writeLines(term.buffer.normal, term.cols, savedCursor(term, st.normal)) + bufferState(term, st.normal);
   if (altActive) {
-    // 1047, not 1049: the normal buffer's saved cursor was set just above.
-    out += '\x1b[?1047h\x1b[H' + writeLines(term.buffer.alternate, term.cols) + bufferState(term, st.alt, term.buffer.alternate);
+    // The normal buffer keeps its cursor underneath (xterm reflows around it on resize); 1047,
+    // not 1049: its saved cursor was set while writing its lines.
+    out += placeCursor(term, term.buffer.normal, st.normal.y, st.normal.ybase + st.normal.y, st.normal.x) + '\x1b[0m';
+    out += '\x1b[?1047h\x1b[H' + writeLines(term.buffer.alternate, term.cols, savedCursor(term, st.alt)) +
+      bufferState(term, st.alt);
   }
   return out + cursorState(term, st, altActive ? st.alt : st.normal) + modeState(term, st, title);
 }
 
-/** Per-buffer state: tab stops, scroll margins, saved cursor. Leaves SGR reset. */
-function bufferState(term: Terminal, buf: InternalBuffer, buffer: IBuffer): string {
+/**
+ * DECSC state (position, SGR, charset), set while its line is being written: the line is then on
+ * screen even if it is scrollback now, and still blank, so a saved column past the last cell
+ * (saved in "pending wrap") can be reached by writing there, then erased again.
+ */
+function savedCursor(term: Terminal, buf: InternalBuffer): LineHook {
+  const { cols } = term;
+  const pending = buf.savedX >= cols;
+  const designate = buf.savedCharset !== undefined ? '\x1b(' + charsetDesignator(buf.savedCharset) : '';
+  const text = (pending ? `\x1b[${cols}G ` : `\x1b[${buf.savedX + 1}G`) + sgrFor(buf.savedCurAttrData) + designate +
+    '\x1b7' + (designate ? '\x1b(B' : '') + '\x1b[0m' + (pending ? `\x1b[${cols}G\x1b[X` : '') + '\r';
+  return { line: buf.savedY, text };
+}
+
+/** Per-buffer state: tab stops and scroll margins. */
+function bufferState(term: Terminal, buf: InternalBuffer): string {
   const { cols, rows } = term;
   let s = '';
   const stops = Object.keys(buf.tabs).map(Number).filter((c) => buf.tabs[c] && c < cols).sort((a, b) => a - b);
@@ -45,11 +62,7 @@ function bufferState(term: Terminal, buf: InternalBuffer, buffer: IBuffer): stri
     s += '\x1b[3g' + stops.map((c) => cup(0, c) + '\x1bH').join('');
   }
   if (buf.scrollTop !== 0 || buf.scrollBottom !== rows - 1) s += `\x1b[${buf.scrollTop + 1};${buf.scrollBottom + 1}r`;
-  // DECSC stores an absolute line; a line already in scrollback restores to row 0 either way.
-  const y = Math.min(Math.max(buf.savedY - buf.ybase, 0), rows - 1);
-  const designate = buf.savedCharset !== undefined ? '\x1b(' + charsetDesignator(buf.savedCharset) : '';
-  s += placeCursor(term, buffer, y, buf.ybase + y, buf.savedX) + sgrFor(buf.savedCurAttrData) + designate + '\x1b7';
-  return s + (designate ? '\x1b(B' : '') + '\x1b[0m';
+  return s;
 }
 
 /**

@@ -5,7 +5,7 @@ import { parseHeader } from '../asciicast-format.js';
 import { SyncCastLines } from './cast-lines.js';
 import { KeyframeBuilder, type BuilderStart, type KeyframeSink, type KeyframeThresholds } from './keyframe-builder.js';
 import {
-  encodeRecord, indexHeader, isComplete, keyframePaths, readIndex,
+  castHeaderLine, encodeRecord, indexHeader, isComplete, keyframePaths, readIndex,
   KIND_END, KIND_IDLE, KIND_KEYFRAME, type KeyframeIndex,
 } from './keyframe-index.js';
 
@@ -18,7 +18,7 @@ class FileKeyframeSink implements KeyframeSink {
   }
 
   /** Opens the files fresh, or truncated to just after the index's last keyframe when resuming. */
-  static open(castPath: string, resumeFrom: KeyframeIndex | null): FileKeyframeSink {
+  static open(castPath: string, castHeaderLine: Buffer, resumeFrom: KeyframeIndex | null): FileKeyframeSink {
     const p = keyframePaths(castPath);
     const indexFd = openSync(p.index, 'a+', 0o600);
     const dataFd = openSync(p.data, 'a+', 0o600);
@@ -29,7 +29,7 @@ class FileKeyframeSink implements KeyframeSink {
     } else {
       ftruncateSync(indexFd, 0);
       ftruncateSync(dataFd, 0);
-      writeSync(indexFd, indexHeader());
+      writeSync(indexFd, indexHeader(castHeaderLine));
     }
     return new FileKeyframeSink(indexFd, dataFd);
   }
@@ -90,10 +90,13 @@ export class KeyframeFollower {
   constructor(private readonly castPath: string, private readonly resumeFrom: KeyframeIndex | null, private readonly limits?: Partial<KeyframeThresholds>) {
     this.castFd = openSync(castPath, 'r');
     const last = resumeFrom?.keyframes.at(-1);
-    this.lines = new SyncCastLines(this.castFd, last ? last.castOffset : 0);
+    // 64 KiB (grown for longer lines): the worker may follow hundreds of sessions at once.
+    this.lines = new SyncCastLines(this.castFd, last ? last.castOffset : 0, 64 * 1024);
     if (resumeFrom && last) {
       const data = readKeyframeData(castPath, last.dataOffset, last.dataLength);
-      this.start({ kind: 'keyframe', time: last.time, cols: last.cols, rows: last.rows, data }, resumeFrom);
+      const headerLine = castHeaderLine(castPath);
+      if (!headerLine) throw new Error(`${castPath} has no asciicast header`);
+      this.start({ kind: 'keyframe', time: last.time, cols: last.cols, rows: last.rows, data }, headerLine, resumeFrom);
     }
   }
 
@@ -112,7 +115,7 @@ export class KeyframeFollower {
       if (!this.builder) {
         const h = parseHeader(line.bytes.toString('utf8'));
         if (!h) throw new Error(`${this.castPath} is not an asciicast v2 recording`);
-        this.start({ kind: 'header', cols: h.width, rows: h.height }, null);
+        this.start({ kind: 'header', cols: h.width, rows: h.height }, Buffer.from(line.bytes), null);
         continue;
       }
       this.builder.line(line);
@@ -137,8 +140,8 @@ export class KeyframeFollower {
     closeSync(this.castFd);
   }
 
-  private start(start: BuilderStart, resumeFrom: KeyframeIndex | null): void {
-    this.sink = FileKeyframeSink.open(this.castPath, resumeFrom);
+  private start(start: BuilderStart, headerLine: Buffer, resumeFrom: KeyframeIndex | null): void {
+    this.sink = FileKeyframeSink.open(this.castPath, headerLine, resumeFrom);
     this.builder = new KeyframeBuilder(this.sink, start, this.limits);
   }
 }

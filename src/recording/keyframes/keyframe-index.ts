@@ -1,7 +1,8 @@
 // The keyframe files beside a recording: `<id>.kidx`, a fixed-record binary index, and `<id>.keys`, the snapshots it points into.
 //
-// Index layout (little endian): a 16-byte header ("VKIDX1\0\0", u32 version, u32 record size),
-// then 40-byte records, in recording order:
+// Index layout (little endian): a 32-byte header ("VKIDX1\0\0", u32 version, u32 record size,
+// the first 16 bytes of the SHA-256 of the recording's header line, so an index never describes
+// another file), then 40-byte records, in recording order:
 //   0 u8 kind · 4 u32 data length · 8 u16 cols · 10 u16 rows · 16 f64 a · 24 f64 b · 32 f64 c
 //   keyframe (1): a = time of the last event applied, b = byte offset in the .cast of the next
 //                 event line, c = byte offset of the snapshot in .keys (UTF-8, `data length` bytes)
@@ -10,13 +11,15 @@
 // Writers append the snapshot before its record, so a crash leaves at worst a record that is torn
 // or points past the data: readers stop at the first such record. An index is complete when its
 // last record is `end` for a .cast of the current size; anything else is resumed from its last
-// keyframe (see buildKeyframes).
+// keyframe that lies within the file (see buildKeyframes).
 
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 
 export const INDEX_MAGIC = Buffer.from('VKIDX1\0\0', 'latin1');
 export const INDEX_VERSION = 1;
-export const HEADER_BYTES = 16;
+export const HEADER_BYTES = 32;
+const FINGERPRINT_BYTES = 16;
 export const RECORD_BYTES = 40;
 /** Gaps between events longer than this many seconds are idle periods (player: skip idle). */
 export const IDLE_GAP = 2;
@@ -58,12 +61,31 @@ export function keyframePaths(castPath: string): { index: string; data: string }
   return { index: `${base}.kidx`, data: `${base}.keys` };
 }
 
-export function indexHeader(): Buffer {
+/** The index header for a recording whose header line is `castHeaderLine` (without its newline). */
+export function indexHeader(castHeaderLine: Buffer): Buffer {
   const b = Buffer.alloc(HEADER_BYTES);
   INDEX_MAGIC.copy(b, 0);
   b.writeUInt32LE(INDEX_VERSION, 8);
   b.writeUInt32LE(RECORD_BYTES, 12);
+  fingerprint(castHeaderLine).copy(b, 16);
   return b;
+}
+
+function fingerprint(castHeaderLine: Buffer): Buffer {
+  return createHash('sha256').update(castHeaderLine).digest().subarray(0, FINGERPRINT_BYTES);
+}
+
+/** The header line of a recording (without its newline), or null when it has none yet. */
+export function castHeaderLine(castPath: string): Buffer | null {
+  const fd = openSync(castPath, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const nl = buf.subarray(0, n).indexOf(10);
+    return nl < 0 ? null : buf.subarray(0, nl);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** One record; `a`, `b`, `c` as the layout above says for its kind. */
@@ -84,9 +106,13 @@ export function encodeRecord(kind: number, a: number, b: number, c: number, extr
 /** An index with no records (no file, or a file that is not an index). */
 const EMPTY: KeyframeIndex = { keyframes: [], idle: [], end: null, validBytes: 0, resumeBytes: 0 };
 
-/** Decodes an index file's bytes; `dataSize` is the size of the .keys file the records must fit in. */
-export function decodeIndex(buf: Buffer, dataSize: number): KeyframeIndex {
-  if (buf.length < HEADER_BYTES || !buf.subarray(0, 8).equals(INDEX_MAGIC) || buf.readUInt32LE(8) !== INDEX_VERSION || buf.readUInt32LE(12) !== RECORD_BYTES) {
+/**
+ * Decodes an index file's bytes for the recording `cast` (its header line and size); records must
+ * fit in the .keys file of `dataSize` bytes and in the recording.
+ */
+export function decodeIndex(buf: Buffer, dataSize: number, cast: { headerLine: Buffer; size: number }): KeyframeIndex {
+  if (buf.length < HEADER_BYTES || !buf.subarray(0, 8).equals(INDEX_MAGIC) || buf.readUInt32LE(8) !== INDEX_VERSION ||
+    buf.readUInt32LE(12) !== RECORD_BYTES || !buf.subarray(16, 16 + FINGERPRINT_BYTES).equals(fingerprint(cast.headerLine))) {
     return { ...EMPTY, keyframes: [], idle: [] };
   }
   const out: KeyframeIndex = { keyframes: [], idle: [], end: null, validBytes: HEADER_BYTES, resumeBytes: HEADER_BYTES };
@@ -100,7 +126,7 @@ export function decodeIndex(buf: Buffer, dataSize: number): KeyframeIndex {
     if (out.end || !Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c)) break;
     if (kind === KIND_KEYFRAME) {
       const dataLength = buf.readUInt32LE(at + 4);
-      if (a < lastTime || b < lastOffset || c < 0 || c + dataLength > dataSize) break;
+      if (a < lastTime || b < lastOffset || b > cast.size || c < 0 || c + dataLength > dataSize) break;
       out.keyframes.push({ time: a, castOffset: b, dataOffset: c, dataLength, cols: buf.readUInt16LE(at + 8), rows: buf.readUInt16LE(at + 10) });
       lastTime = a;
       lastOffset = b;
@@ -120,7 +146,7 @@ export function decodeIndex(buf: Buffer, dataSize: number): KeyframeIndex {
   return out;
 }
 
-/** Reads and validates the index of a recording (empty when there is none). */
+/** Reads and validates the index of a recording (empty when there is none, or when it was made for another file). */
 export function readIndex(castPath: string): KeyframeIndex {
   const p = keyframePaths(castPath);
   let buf: Buffer;
@@ -132,7 +158,9 @@ export function readIndex(castPath: string): KeyframeIndex {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY, keyframes: [], idle: [] };
     throw err;
   }
-  return decodeIndex(buf, dataSize);
+  const headerLine = castHeaderLine(castPath);
+  if (!headerLine) return { ...EMPTY, keyframes: [], idle: [] };
+  return decodeIndex(buf, dataSize, { headerLine, size: statSync(castPath).size });
 }
 
 /** True when the index covers the whole recording of `castSize` bytes. */

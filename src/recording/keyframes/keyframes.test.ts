@@ -163,4 +163,27 @@ describe('keyframes', () => {
       expect(gaps(seek, full), `t=${at}`).toEqual([]);
     }
   });
+
+  it('ignores an index made for another recording, or keyframes past the end of a shortened one', () => {
+    const file = path.join(dir, 'replaced.cast');
+    writeInteractiveCast(file, { seconds: 300, seed: 1 });
+    const first = buildKeyframes(file);
+    expect(first.keyframes.length).toBeGreaterThan(3);
+    // Another recording under the same name: its header differs, so the old index does not apply.
+    fs.rmSync(file);
+    const other = new CastFile(file, 100, 30, 1_800_000_000);
+    other.event(1, 'o', 'another session\r\n');
+    other.close();
+    expect(readIndex(file)).toMatchObject({ keyframes: [], end: null });
+    expect(buildKeyframes(file)).toMatchObject({ keyframes: [], end: { castSize: fs.statSync(file).size } });
+    // A recording cut short (repair after a crash): keyframes beyond its end are dropped, the rest resumed.
+    writeInteractiveCast(file, { seconds: 300, seed: 1 });
+    const full = buildKeyframes(file, { fresh: true });
+    const cut = full.keyframes[2].castOffset + 10;
+    fs.truncateSync(file, cut);
+    fs.appendFileSync(file, '\n');
+    const resumed = buildKeyframes(file);
+    expect(resumed.keyframes.every((k) => k.castOffset <= cut)).toBe(true);
+    expect(resumed.end).toMatchObject({ castSize: cut + 1 });
+  });
 });

@@ -161,13 +161,10 @@ function safeSessionStorage(): Storage | null {
 }
 
 /**
- * Starts a browser download of `url` (streamed to disk by the browser, never held in memory) after a HEAD
- * request confirms it exists, so a refusal shows as a message instead of a downloaded error page.
+ * Lets the browser download `url` to disk (streamed, never held in this page's memory). Callers check first,
+ * with a call that logs nothing, that the file exists: an error page would otherwise be saved as the file.
  */
-export async function checkedDownload(url: string, filename: string, client: ApiClient = api): Promise<void> {
-  const path = url.startsWith(API_BASE) ? url.slice(API_BASE.length) : url;
-  const [p, q] = path.split('?');
-  await client.raw('HEAD', p!, { query: Object.fromEntries(new URLSearchParams(q ?? '')), accept: '*/*' });
+export function browserDownload(url: string, filename: string): void {
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;

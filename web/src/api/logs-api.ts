@@ -1,14 +1,16 @@
-// Calls of the Session logs window (issue 4's endpoints).
+// Calls of the Session logs window: GET /sessions/{id}/logs, its ?q= search and its ?format=csv export.
 
 import { api } from './client';
-import type { LogSearchResult, SessionLogs } from './wire';
+import type { SessionLogs } from './wire';
 
 export const logsApi = {
+  /** Opening the logs writes a *Log viewer* session event. */
   get(id: number): Promise<SessionLogs> {
     return api.get<SessionLogs>(`/sessions/${id}/logs`);
   },
-  search(id: number, q: string): Promise<LogSearchResult> {
-    return api.get<LogSearchResult>(`/sessions/${id}/logs`, { q });
+  /** The logs with `matches`: commands and displayed lines containing `q`, in time order. */
+  search(id: number, q: string): Promise<SessionLogs> {
+    return api.get<SessionLogs>(`/sessions/${id}/logs`, { q });
   },
   async csv(id: number, q?: string): Promise<Blob> {
     const res = await api.raw('GET', `/sessions/${id}/logs`, { query: { format: 'csv', q }, accept: 'text/csv' });

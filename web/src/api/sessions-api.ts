@@ -38,10 +38,4 @@ export const sessionsApi = {
   setAuditors(id: number, userIds: number[]): Promise<AuditorsResponse> {
     return api.put<AuditorsResponse>(`/sessions/${id}/auditors`, { userIds });
   },
-  recordingUrl(id: number): string {
-    return api.url(`/sessions/${id}/recording`);
-  },
-  videoUrl(id: number): string {
-    return api.url(`/sessions/${id}/video`, { download: 1 });
-  },
 };

@@ -48,3 +48,8 @@ export function localInputToIso(v: string): string {
   const d = new Date(v);
   return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
+
+/** "account@device" for a session's target, whether the credential is given as the account or already as account@device. */
+export function targetOf(s: { credential: string; device: string }): string {
+  return s.credential.includes('@') ? s.credential : `${s.credential}@${s.device}`;
+}

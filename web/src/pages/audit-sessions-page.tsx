@@ -6,9 +6,10 @@ import { describeError } from '../api/client';
 import type { AuditSessionItem } from '../api/wire';
 import { PageHeader } from '../app/page-header';
 import { ErrorMessage, Loading, SuccessMessage } from '../components/feedback';
-import { formatDateTime, formatDuration } from '../components/format';
+import { formatDateTime, formatDuration, targetOf } from '../components/format';
 import { BarsIcon, RefreshIcon } from '../components/icons';
 import { Modal } from '../components/modal';
+import { Pager } from '../components/pager';
 import { StatusBadge } from '../components/status-badge';
 import { useLoad } from '../components/use-load';
 import { SessionLogsWindow } from '../windows/session-logs-window';
@@ -16,7 +17,8 @@ import { SessionLogsWindow } from '../windows/session-logs-window';
 type Open = { kind: 'comment' | 'audit' | 'logs'; session: AuditSessionItem };
 
 export function AuditSessionsPage() {
-  const list = useLoad(() => auditApi.sessions());
+  const [page, setPage] = useState(1);
+  const list = useLoad(() => auditApi.sessions(page), [page]);
   const [open, setOpen] = useState<Open | null>(null);
   const [error, setError] = useState('');
   const [done, setDone] = useState('');
@@ -34,7 +36,7 @@ export function AuditSessionsPage() {
   }
 
   const notYet = list.error && /does not offer this yet|Not found/i.test(list.error);
-  const items = list.data ?? [];
+  const items = list.data?.items ?? [];
   return (
     <section className="page">
       <PageHeader
@@ -103,6 +105,7 @@ export function AuditSessionsPage() {
         </table>
         {list.loading && !list.data && <Loading />}
         {list.data && items.length === 0 && <p className="empty">You are not an auditor of any session.</p>}
+        {list.data && list.data.total > list.data.pageSize && <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={setPage} />}
       </div>
       {open?.kind === 'comment' && <CommentWindow session={open.session} onClose={() => setOpen(null)} onDone={list.reload} />}
       {open?.kind === 'audit' && <SessionAuditWindow session={open.session} onClose={() => setOpen(null)} />}
@@ -149,7 +152,7 @@ function CommentWindow({ session, onClose, onDone }: { session: AuditSessionItem
       }
     >
       <p>
-        Session {session.id}: {session.user} → {session.credential}@{session.device}
+        Session {session.id}: {session.user} → {targetOf(session)}
       </p>
       <form id="comment-form" onSubmit={submit}>
         <div className="field field-block">
@@ -201,7 +204,7 @@ function SessionAuditWindow({ session, onClose }: { session: AuditSessionItem; o
                   <div className="muted">
                     {c.user} · {formatDateTime(c.at)}
                   </div>
-                  <div>{c.text ?? c.comment}</div>
+                  <div className="comment-text">{c.text}</div>
                 </li>
               ))}
             </ul>

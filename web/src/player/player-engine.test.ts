@@ -22,22 +22,23 @@ class FakeScreen implements TerminalSink {
 
 /** A recording of 1 output a second for 100 s, with a keyframe every 10 s holding everything before it. */
 function source(): PlayerSource & { calls: string[] } {
-  const events: Array<[number, string, string]> = Array.from({ length: 100 }, (_, i) => [i + 0.5, 'o', `<${i}>`]);
+  const events: Array<[number, 'o' | 'r', string]> = Array.from({ length: 100 }, (_, i) => [i + 0.5, 'o', `<${i}>`]);
   const calls: string[] = [];
   const chunk = (after: number, to: number, keyframe: PlayerChunk['keyframe']): PlayerChunk => ({
     from: after,
     to,
     keyframe,
     events: events.filter((e) => e[0] > after && e[0] <= to),
+    next: to >= 100 ? null : to,
     done: to >= 100,
   });
   return {
     calls,
-    info: async () => ({ duration: 100, cols: 80, rows: 24, idle: [], markers: [] }),
+    info: async () => ({ duration: 100, cols: 80, rows: 24, size: null, idle: [], markers: [] }),
     async seek(t) {
       calls.push(`seek ${t}`);
       const k = Math.floor(t / 10) * 10;
-      const kf = k === 0 ? null : { t: k, cols: 100, rows: 30, data: events.filter((e) => e[0] <= k).map((e) => e[2]).join('') };
+      const kf = k === 0 ? null : { time: k, cols: 100, rows: 30, data: events.filter((e) => e[0] <= k).map((e) => e[2]).join('') };
       return chunk(k, t + 30, kf);
     },
     async next(after) {
@@ -66,7 +67,7 @@ function manualTicker() {
   return t;
 }
 
-const INFO: PlayerInfo = { duration: 100, cols: 80, rows: 24, idle: [], markers: [] };
+const INFO: PlayerInfo = { duration: 100, cols: 80, rows: 24, size: null, idle: [], markers: [] };
 
 describe('player engine', () => {
   it('seeks by drawing the nearest keyframe, then only the events up to the target', async () => {
@@ -103,8 +104,8 @@ describe('player engine', () => {
     const ticker = manualTicker();
     const gap: PlayerSource = {
       info: async () => INFO,
-      seek: async () => ({ from: 0, to: 100, keyframe: null, events: [[0.1, 'o', 'a'], [60, 'o', 'b']], done: true }),
-      next: async () => ({ from: 100, to: 100, keyframe: null, events: [], done: true }),
+      seek: async () => ({ from: 0, to: 100, keyframe: null, events: [[0.1, 'o', 'a'], [60, 'o', 'b']], next: null, done: true }),
+      next: async () => ({ from: 100, to: 100, keyframe: null, events: [], next: null, done: true }),
     };
     const e = new PlayerEngine(gap, INFO, screen, { onTime: () => undefined, onPlaying: () => undefined, onError: () => undefined }, ticker);
     await e.seek(0.2);

@@ -37,6 +37,8 @@ export class PlayerEngine {
   playing = false;
   private buffer: PlayerChunk['events'] = [];
   private bufferedTo = 0;
+  /** Where the next chunk starts (the server's `next`); null once the recording has no more. */
+  private nextAfter: number | null = null;
   private done = false;
   private fetching: Promise<void> | null = null;
   private cancelTick: (() => void) | null = null;
@@ -72,9 +74,10 @@ export class PlayerEngine {
     } else {
       this.sink.resize(this.info.cols, this.info.rows);
     }
-    this.buffer = chunk.events.filter((e) => !kf || e[0] > kf.t);
+    this.buffer = chunk.events.filter((e) => !kf || e[0] > kf.time);
     this.bufferedTo = chunk.to;
-    this.done = chunk.done;
+    this.nextAfter = chunk.next;
+    this.done = chunk.done || chunk.next === null;
     this.time = target;
     this.flushUntil(target);
     this.lastWall = this.ticker.now();
@@ -117,7 +120,7 @@ export class PlayerEngine {
     this.time = Math.min(this.time + dt, this.info.duration);
     this.flushUntil(this.time);
     this.events.onTime(this.time);
-    if (!this.done && !this.fetching && this.bufferedTo - this.time < PREFETCH_AHEAD) this.fetchMore();
+    if (!this.done && !this.fetching && this.nextAfter !== null && this.bufferedTo - this.time < PREFETCH_AHEAD) this.fetchMore(this.nextAfter);
     const starved = this.buffer.length === 0 && !this.done;
     if (this.time >= this.info.duration && this.buffer.length === 0 && this.done) {
       this.pause();
@@ -128,15 +131,16 @@ export class PlayerEngine {
     this.cancelTick = this.ticker.schedule(() => this.tick());
   }
 
-  private fetchMore(): void {
+  private fetchMore(after: number): void {
     const gen = this.generation;
     this.fetching = this.source
-      .next(this.bufferedTo)
+      .next(after)
       .then((c) => {
         if (gen !== this.generation) return;
         this.buffer.push(...c.events);
         this.bufferedTo = c.to;
-        this.done = c.done;
+        this.nextAfter = c.next;
+        this.done = c.done || c.next === null;
       })
       .catch((err: unknown) => this.events.onError(err instanceof Error ? err.message : String(err)))
       .finally(() => {

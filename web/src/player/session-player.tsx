@@ -9,7 +9,7 @@ import { PauseIcon, PlayIcon } from '../components/icons';
 import { Modal } from '../components/modal';
 import { TerminalView, type TerminalSink } from '../components/terminal-view';
 import { PlayerEngine, SPEEDS } from './player-engine';
-import { openPlayerSource } from './player-source';
+import { httpPlayerSource } from './player-source';
 
 export interface SessionPlayerProps {
   session: SessionItem;
@@ -20,7 +20,6 @@ export function SessionPlayer({ session, onClose }: SessionPlayerProps) {
   const screen = useRef<TerminalSink>(null);
   const engine = useRef<PlayerEngine | null>(null);
   const [info, setInfo] = useState<PlayerInfo | null>(null);
-  const [chunked, setChunked] = useState(true);
   const [time, setTime] = useState(0);
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState(1);
@@ -29,8 +28,10 @@ export function SessionPlayer({ session, onClose }: SessionPlayerProps) {
 
   useEffect(() => {
     let disposed = false;
-    openPlayerSource(session.id)
-      .then(({ source, info: i, chunked: c }) => {
+    const source = httpPlayerSource(session.id);
+    source
+      .info()
+      .then((i) => {
         if (disposed || !screen.current) return;
         const e = new PlayerEngine(source, i, screen.current, {
           onTime: (t) => setTime(t),
@@ -39,7 +40,6 @@ export function SessionPlayer({ session, onClose }: SessionPlayerProps) {
         });
         engine.current = e;
         setInfo(i);
-        setChunked(c);
         return e.seek(0).then(() => !disposed && e.play());
       })
       .catch((err: unknown) => !disposed && setError(`The recording could not be opened: ${describeError(err)}`));
@@ -91,10 +91,10 @@ export function SessionPlayer({ session, onClose }: SessionPlayerProps) {
               key={`m${i}`}
               type="button"
               className={`timeline-marker marker-${m.kind}`}
-              style={{ left: `${(m.t / (duration || 1)) * 100}%` }}
-              title={`${formatDuration(m.t)} ${m.label}`}
-              aria-label={`Go to ${m.kind} ${m.label} at ${formatDuration(m.t)}`}
-              onClick={() => seek(m.t)}
+              style={{ left: `${(m.time / (duration || 1)) * 100}%` }}
+              title={`${formatDuration(m.time)} ${m.label}`}
+              aria-label={`Go to ${m.kind} ${m.label} at ${formatDuration(m.time)}`}
+              onClick={() => seek(m.time)}
             />
           ))}
         </div>
@@ -128,7 +128,6 @@ export function SessionPlayer({ session, onClose }: SessionPlayerProps) {
           Skip idle
         </label>
       </div>
-      {!chunked && <p className="hint">The player endpoint is not available on this server; playing from the raw recording.</p>}
       <ErrorMessage>{error}</ErrorMessage>
     </Modal>
   );

@@ -5,6 +5,7 @@ import { describeError } from '../api/client';
 import { sessionsApi } from '../api/sessions-api';
 import type { LiveMessage, SessionItem } from '../api/wire';
 import { ErrorMessage } from '../components/feedback';
+import { targetOf } from '../components/format';
 import { LockIcon } from '../components/icons';
 import { Modal } from '../components/modal';
 import { TerminalView, type TerminalSink } from '../components/terminal-view';
@@ -115,7 +116,7 @@ export function LiveStreamWindow({ session, onClose, onChanged }: LiveStreamWind
     >
       <div className="live-head">
         <span>
-          <strong>{session.user}</strong> → {session.credential}@{session.device} <span className="muted">from {session.originIp}</span>
+          <strong>{session.user}</strong> → {targetOf(session)} <span className="muted">from {session.originIp}</span>
         </span>
         <span className="live-state">
           {blocked && link !== 'ended' && (

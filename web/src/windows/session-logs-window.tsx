@@ -3,7 +3,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { describeError } from '../api/client';
 import { logsApi } from '../api/logs-api';
-import type { LogSearchResult, SessionItem, SessionLogs } from '../api/wire';
+import type { LogMatch, SessionItem, SessionLogs } from '../api/wire';
 import { ErrorMessage, Loading } from '../components/feedback';
 import { formatBytes, formatDateTime } from '../components/format';
 import { DownloadIcon, SearchIcon } from '../components/icons';
@@ -22,7 +22,7 @@ export function SessionLogsWindow({ session, onClose }: SessionLogsWindowProps) 
   const [error, setError] = useState('');
   const [term, setTerm] = useState('');
   const [searched, setSearched] = useState('');
-  const [results, setResults] = useState<LogSearchResult | null>(null);
+  const [results, setResults] = useState<LogMatch[] | null>(null);
   const [searchError, setSearchError] = useState('');
   const [searching, setSearching] = useState(false);
   const [exportError, setExportError] = useState('');
@@ -50,7 +50,7 @@ export function SessionLogsWindow({ session, onClose }: SessionLogsWindowProps) 
     setSearching(true);
     setSearchError('');
     try {
-      setResults(await logsApi.search(session.id, q));
+      setResults((await logsApi.search(session.id, q)).matches ?? []);
       setSearched(q);
     } catch (err) {
       setSearchError(`Search failed: ${describeError(err)}`);
@@ -101,16 +101,18 @@ export function SessionLogsWindow({ session, onClose }: SessionLogsWindowProps) 
       {results && (
         <section className="log-section" aria-label="Search results">
           <h3>
-            Search results for “{searched}” <span className="count">{results.matches.length}</span>
+            Search results for “{searched}” <span className="count">{results.length}</span>
           </h3>
-          {results.matches.length === 0 ? (
+          {results.length === 0 ? (
             <p className="muted">Nothing typed or displayed in this session matches.</p>
           ) : (
             <ul className="search-results">
-              {results.matches.map((m, i) => (
+              {results.map((m, i) => (
                 <li key={i}>
-                  <span className="muted">{m.at ? formatDateTime(m.at) : m.offset !== undefined ? `+${m.offset.toFixed(1)} s` : ''}</span>
-                  {m.kind && <span className="badge">{m.kind}</span>}
+                  <span className="muted" title={`${m.offset.toFixed(1)} s into the session`}>
+                    {formatDateTime(m.at)}
+                  </span>
+                  <span className="badge">{m.kind}</span>
                   <code>
                     <Highlight text={m.text} term={searched} />
                   </code>
@@ -130,7 +132,7 @@ export function SessionLogsWindow({ session, onClose }: SessionLogsWindowProps) 
               ['End', formatDateTime(info?.endedAt ?? session.endedAt)],
               ['Type', info?.type ?? session.type],
               ['Host', info?.host ?? session.host],
-              ['Username', info?.username ?? info?.credential ?? session.credential],
+              ['Username', info?.username ?? session.credential],
               ['Error message', info?.errorMessage ?? ''],
             ]}
           />
@@ -140,7 +142,7 @@ export function SessionLogsWindow({ session, onClose }: SessionLogsWindowProps) 
           <InfoList
             items={[
               ['User', user?.user ?? session.user],
-              ['User IP', user?.userIp ?? user?.originIp ?? session.originIp],
+              ['User IP', user?.userIp ?? session.originIp],
             ]}
           />
         </section>
@@ -152,6 +154,11 @@ export function SessionLogsWindow({ session, onClose }: SessionLogsWindowProps) 
           <section className="log-section">
             <h3>
               Commands <span className="count">{logs.commands.length}</span>
+              {logs.risk.matches > 0 && (
+                <span className={`badge risk-${logs.risk.max ?? 'low'}`} title="Sum of matched rule criticalities: low 1, medium 3, high 9">
+                  Risk score {logs.risk.score}
+                </span>
+              )}
             </h3>
             <table className="data-table compact">
               <thead>
@@ -170,7 +177,16 @@ export function SessionLogsWindow({ session, onClose }: SessionLogsWindowProps) 
                       </code>
                     </td>
                     <td className="col-date">{formatDateTime(c.at)}</td>
-                    <td>{riskOf(c) ? <span className={`badge risk-${riskOf(c)}`}>{riskOf(c)}</span> : <span className="muted">—</span>}</td>
+                    <td>
+                      {c.criticality ? (
+                        <span className={`badge risk-${c.criticality}`} title={c.rule ? `Rule: ${c.rule}` : undefined}>
+                          {c.criticality}
+                          {c.outcome !== 'executed' ? ` · ${c.outcome}` : ''}
+                        </span>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
                   </tr>
                 ))}
                 {logs.commands.length === 0 && (
@@ -183,7 +199,7 @@ export function SessionLogsWindow({ session, onClose }: SessionLogsWindowProps) 
               </tbody>
             </table>
           </section>
-          {logs.fileTransfers && logs.fileTransfers.length > 0 && (
+          {logs.fileTransfers.length > 0 && (
             <section className="log-section">
               <h3>File transfers</h3>
               <table className="data-table compact">
@@ -237,10 +253,6 @@ export function SessionLogsWindow({ session, onClose }: SessionLogsWindowProps) 
       )}
     </Modal>
   );
-}
-
-function riskOf(c: SessionLogs['commands'][number]): string {
-  return (c.criticality ?? c.risk ?? '').toLowerCase();
 }
 
 /** Marks the occurrences of `term` in `text` (case-insensitive). */

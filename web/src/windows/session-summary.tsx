@@ -1,7 +1,7 @@
 // The few lines that tell which session a window is about.
 
 import type { SessionItem } from '../api/wire';
-import { formatDateTime } from '../components/format';
+import { formatDateTime, targetOf } from '../components/format';
 import { StatusBadge } from '../components/status-badge';
 
 export function SessionSummary({ session }: { session: SessionItem }) {
@@ -17,9 +17,7 @@ export function SessionSummary({ session }: { session: SessionItem }) {
       </div>
       <div>
         <dt>Target</dt>
-        <dd>
-          {session.credential}@{session.device}
-        </dd>
+        <dd>{targetOf(session)}</dd>
       </div>
       <div>
         <dt>Start</dt>

@@ -1,7 +1,8 @@
 // Session Video: session and user info, recording size and duration, View (player), Generate video for download, raw download.
 
 import { useEffect, useState } from 'react';
-import { checkedDownload, describeError } from '../api/client';
+import { browserDownload, describeError } from '../api/client';
+import { sessionsApi } from '../api/sessions-api';
 import { videoApi } from '../api/video-api';
 import type { SessionItem, VideoJob } from '../api/wire';
 import { ErrorMessage } from '../components/feedback';
@@ -41,10 +42,14 @@ export function SessionVideoWindow({ session, onClose }: SessionVideoWindowProps
     return () => clearInterval(t);
   }, [session.id, busy]);
 
-  async function download(url: string, filename: string) {
+  /** The raw recording: the session is read again first (no event logged) so a purged one says so plainly. */
+  async function downloadRecording() {
     setError('');
     try {
-      await checkedDownload(url, filename);
+      const fresh = await sessionsApi.get(session.id);
+      if (fresh.purgedAt) throw new Error(`the recording was purged on ${formatDateTime(fresh.purgedAt)}`);
+      if (fresh.recordingSize === null) throw new Error('this session has no recording');
+      browserDownload(videoApi.recordingUrl(session.id), `session-${session.id}.cast`);
     } catch (err) {
       setError(`Download failed: ${describeError(err)}`);
     }
@@ -117,12 +122,12 @@ export function SessionVideoWindow({ session, onClose }: SessionVideoWindowProps
             <button type="button" className="button" onClick={generate} disabled={starting || busy}>
               {busy ? 'Generating video…' : 'Generate video for download'}
             </button>
-            <button type="button" className="button" onClick={() => download(videoApi.recordingUrl(session.id), `session-${session.id}.cast`)}>
+            <button type="button" className="button" onClick={downloadRecording}>
               <DownloadIcon size={16} /> Download recording (.cast)
             </button>
           </div>
         )}
-        {job && <VideoJobStatus job={job} onDownload={() => download(videoApi.downloadUrl(session.id), `session-${session.id}.mp4`)} />}
+        {job && <VideoJobStatus job={job} onDownload={() => browserDownload(videoApi.fileUrl(session.id), `session-${session.id}.mp4`)} />}
         <ErrorMessage>{error}</ErrorMessage>
       </Modal>
       {viewing && <SessionPlayer session={session} onClose={() => setViewing(false)} />}

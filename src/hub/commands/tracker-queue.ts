@@ -1,0 +1,114 @@
+// The tracker's queue of what the session did, in arrival order: output, keys and resizes, with output byte accounting.
+
+export type Entry =
+  | { kind: 'o'; data: Buffer; at: number }
+  | { kind: 'i'; text: string; at: number }
+  | { kind: 'r'; cols: number; rows: number };
+
+const ALT_TOGGLE = /\x1b\[\?(?:1049|1047|47)([hl])/g;
+
+export class TrackerQueue {
+  private q: Entry[] = [];
+  private head = 0;
+  /** Output bytes waiting. */
+  queuedOut = 0;
+
+  push(e: Entry): void {
+    this.q.push(e);
+    if (e.kind === 'o') this.queuedOut += e.data.length;
+  }
+
+  get empty(): boolean {
+    return this.head >= this.q.length;
+  }
+
+  /**
+   * The entry to handle next: the head; or, when keys must wait (a line awaits its commit), the first entry that is
+   * not keys. `keysWaited` tells that keys were passed over.
+   */
+  next(keysWait: boolean): { index: number; entry: Entry; keysWaited: boolean } | null {
+    let keysWaited = false;
+    for (let i = this.head; i < this.q.length; i++) {
+      const entry = this.q[i];
+      if (!keysWait || entry.kind !== 'i') return { index: i, entry, keysWaited };
+      keysWaited = true;
+    }
+    return null;
+  }
+
+  clear(): void {
+    this.q = [];
+    this.head = 0;
+    this.queuedOut = 0;
+  }
+
+  isHead(i: number): boolean {
+    return i === this.head;
+  }
+
+  /** Removes n entries from index i. */
+  take(i: number, n: number): void {
+    if (i !== this.head) {
+      this.q.splice(i, n);
+      return;
+    }
+    for (let k = 0; k < n; k++) this.q[this.head++] = undefined as unknown as Entry;
+    if (this.head === this.q.length) {
+      this.q = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.q.length) {
+      this.q = this.q.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /**
+   * Takes consecutive output from index i, up to about `limit` bytes; with `byLine`, only up to and including the
+   * first line feed (the rest of that entry stays queued).
+   */
+  takeOutput(i: number, limit: number, byLine: boolean): Buffer {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let n = 0;
+    while (i + n < this.q.length && size < limit) {
+      const e = this.q[i + n];
+      if (e.kind !== 'o') break;
+      const nl = byLine ? e.data.indexOf(0x0a) : -1;
+      if (nl >= 0 && nl + 1 < e.data.length) {
+        parts.push(e.data.subarray(0, nl + 1));
+        size += nl + 1;
+        e.data = e.data.subarray(nl + 1);
+        break;
+      }
+      parts.push(e.data);
+      size += e.data.length;
+      n++;
+      if (nl >= 0) break;
+    }
+    this.take(i, n);
+    this.queuedOut -= size;
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /**
+   * Empties the queue for a skip: the last `tailBytes` of output (from a line start), the last alternate-screen
+   * switch before them and the last size. Keys are dropped.
+   */
+  skip(tailBytes: number): { tail: Buffer; alt: string; size: { cols: number; rows: number } | null } {
+    const outs: Buffer[] = [];
+    let size: { cols: number; rows: number } | null = null;
+    for (let i = this.head; i < this.q.length; i++) {
+      const e = this.q[i];
+      if (e.kind === 'o') outs.push(e.data);
+      else if (e.kind === 'r') size = { cols: e.cols, rows: e.rows };
+    }
+    this.clear();
+    const all = Buffer.concat(outs);
+    let from = Math.max(0, all.length - tailBytes);
+    const nl = all.indexOf(0x0a, from);
+    if (nl >= 0 && nl + 1 < all.length) from = nl + 1;
+    let alt = '';
+    for (const m of all.subarray(0, from).toString('latin1').matchAll(ALT_TOGGLE)) alt = m[0];
+    return { tail: all.subarray(from), alt, size };
+  }
+}
