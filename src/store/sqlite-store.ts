@@ -9,6 +9,8 @@ import { SqliteCredentialRepo, SqliteDeviceRepo, SqliteGrantRepo } from './vault
 import { SqliteSessionRepo } from './session-repo.js';
 import { SqliteBlockRepo, SqliteEventRepo, SqliteSettingsRepo } from './event-repos.js';
 import { SqliteAuditRepo } from './audit-repo.js';
+import type { PurgeRepo } from '../core/purge-service.js';
+import { SqlitePurgeRepo } from './purge-repo.js';
 
 /** The repositories of one database. */
 export interface Repos {
@@ -22,6 +24,7 @@ export interface Repos {
   blocks: BlockRepo;
   audit: AuditRepo;
   settings: SettingsRepo;
+  purge: PurgeRepo;
 }
 
 export interface SqliteStore extends Repos {
@@ -44,6 +47,7 @@ export async function openSqliteStore(file: string, clock: Clock): Promise<Sqlit
     blocks: new SqliteBlockRepo(db),
     audit: new SqliteAuditRepo(db),
     settings: new SqliteSettingsRepo(db),
+    purge: new SqlitePurgeRepo(db),
     close: () => database.close(),
   };
 }

@@ -64,7 +64,7 @@ describe.skipIf(requireTool('ffmpeg', 'ffprobe', 'tesseract'))('MP4 export', () 
     expect(p.duration).toBeLessThan(duration + 0.5);
     expect(r.duration).toBeCloseTo(duration, 3);
     expect(fs.existsSync(`${mp4}.part`)).toBe(false);
-  });
+  }, 120_000);
 
   it('shortens idle stretches to 2 s and shows a marker printed at a known time where the video says', async () => {
     const cast = path.join(dir, 'marker.cast');
@@ -85,7 +85,7 @@ describe.skipIf(requireTool('ffmpeg', 'ffprobe', 'tesseract'))('MP4 export', () 
     expect(text.replace(/\s+/g, ' ')).toContain(clock);
     // And the screen just before it does not show it.
     expect(ocrAt(mp4, at - 0.35)).not.toContain('VIGXKZMARKER');
-  });
+  }, 180_000);
 
   it('draws colours, bold, inverse, box drawing and wide characters without failing, and resizes to the largest size', async () => {
     const castPath = path.join(dir, 'styles.cast');
