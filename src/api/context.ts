@@ -13,7 +13,7 @@ import type { VaultAdmin } from '../core/vault-admin.js';
 import type { SessionHub } from '../hub/session-hub.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { LiveViewerSource } from './live-source.js';
-import type { PlayerChunk, VideoJob } from './schemas.js';
+import type { VideoJob } from './schemas.js';
 
 /** What the hub offers the API. */
 export type ApiHub = Pick<SessionHub, 'drop' | 'block' | 'unblock' | 'releaseUser' | 'onChange' | 'get' | 'list' | 'event'>;
@@ -76,7 +76,8 @@ export interface RouteContext extends ApiDeps {
 export interface SessionVideoDeps {
   player: {
     timeline(castPath: string): Promise<{ duration: number; cols: number; rows: number; idle: Array<{ start: number; end: number }> }>;
-    chunk(castPath: string, q: { at: number } | { after: number }): Promise<PlayerChunk>;
+    /** The chunk as JSON bytes (a PlayerChunk), sent as they are. */
+    chunkJson(castPath: string, q: { at: number } | { after: number }): Promise<Buffer>;
   };
   videos: {
     start(req: { sessionId: string; castPath: string; startedAt: Date }): Promise<VideoJob>;

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAdmin } from '../main.js';
-import { SqliteCommandRepo } from '../store/command-repo.js';
 import type { CliIO } from './context.js';
 import { runCli } from './index.js';
 
@@ -35,7 +34,7 @@ async function seedSession(status: 'completed' | 'active', lines: string[]): Pro
       host: '10.0.0.5:22', protocol: 'SSH', type: 'shell', command: null, status, startedAt: started, recordingPath: rec, cols: 80, rows: 24,
     });
     if (status === 'completed') await admin.store.sessions.end(s.id, { status: 'completed', endedAt: new Date(started.getTime() + 60_000), exitStatus: 0, bytesIn: 1, bytesOut: 1, endReason: 'exit status 0', errorMessage: null, recordingSize: 1, recordingDuration: 60, recordingSha256: 'x' });
-    const commands = new SqliteCommandRepo(admin.store.database.db);
+    const commands = admin.store.commands;
     await commands.add({ sessionId: s.id, at: new Date(started.getTime() + 1000), offset: 1, command: 'systemctl restart nginx', source: 'shell', outcome: 'executed', ruleName: 'restarts', criticality: 'low', action: 'allow_log' });
     await commands.add({ sessionId: s.id, at: new Date(started.getTime() + 2000), offset: 2, command: 'rm -rf /srv', source: 'shell', outcome: 'denied', ruleName: 'no-rm', criticality: 'high', action: 'deny' });
     return s.id;

@@ -3,13 +3,12 @@
 import type { Command } from 'commander';
 import { SessionLogs, sessionLogsCsv, sessionLogsJson, type SessionLogsView } from '../core/session-logs.js';
 import { AsciicastRecordingText } from '../hub/commands/recording-text.js';
-import { SqliteCommandRepo } from '../store/command-repo.js';
 import { parseIntOption, withAdmin, type AdminServices, type CliIO } from './context.js';
 import { cellText, duration, json, table } from './output.js';
 
 function logsOf(s: AdminServices): SessionLogs {
   const { store, clock } = s.admin;
-  const commands = new SqliteCommandRepo(store.database.db);
+  const commands = store.commands;
   return new SessionLogs({
     sessions: store.sessions,
     events: store.events,

@@ -2,12 +2,11 @@
 
 import type { Command } from 'commander';
 import { CommandRules, CRITICALITIES, formatScope, RULE_ACTIONS, type Criticality, type RuleAction } from '../core/command-rules.js';
-import { SqliteRuleRepo } from '../store/rule-repo.js';
 import { UsageError, withAdmin, type AdminServices, type CliIO } from './context.js';
 import { iso, json, table } from './output.js';
 
 function rulesOf(s: AdminServices): CommandRules {
-  return new CommandRules({ rules: new SqliteRuleRepo(s.admin.store.database.db), audit: s.admin.store.audit, clock: s.admin.clock });
+  return new CommandRules({ rules: s.admin.store.rules, audit: s.admin.store.audit, clock: s.admin.clock });
 }
 
 function oneOf<T extends string>(name: string, values: readonly T[]): (v: string) => T {

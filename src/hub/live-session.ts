@@ -77,8 +77,26 @@ export class LiveSession {
   /** Target → user bytes. Recorded and fanned out; the caller forwards them to the user itself. */
   output(data: Buffer): void {
     this.bytesOut += data.length;
-    if (!process.env.NOREC) this.deps.recorder?.output(data);
+    this.deps.recorder?.output(data);
     for (const t of this.taps) t.output(data);
+  }
+
+  /**
+   * Counts bytes of a stream that is not a terminal (a file transfer subsystem): relayed and counted, but not
+   * written to the asciicast recording or the viewers, where binary protocol data would only be noise.
+   * Returns false for input while interactivity is blocked, like input().
+   */
+  opaque(direction: 'in' | 'out', bytes: number): boolean {
+    if (direction === 'out') {
+      this.bytesOut += bytes;
+      return true;
+    }
+    if (this.blockedBy !== null) {
+      this.bytesDiscarded += bytes;
+      return false;
+    }
+    this.bytesIn += bytes;
+    return true;
   }
 
   /** User → target bytes. Returns false when interactivity is blocked: the caller must discard them. */

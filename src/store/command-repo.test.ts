@@ -64,7 +64,8 @@ describe('SqliteCommandRepo', () => {
     expect(await commands.search({ text: 'passwd', limit: 10, sessionId: s1.id })).toEqual([]);
     expect(await commands.search({ text: 'passwd', limit: 10, auditorUserId: 999 })).toEqual([]);
     await expect(commands.search({ text: '/// --', limit: 10 })).rejects.toSatisfy((e) => isVigilError(e, 'BadRequest'));
-    expect(ftsQuery('a "quoted" OR NEAR(x)')).toBe('"a quoted or near x"');
+    expect(ftsQuery('a "quoted" OR NEAR(x)')).toBe('text : ("a" AND "quoted" AND "or" AND "near" AND "x")');
+    expect(ftsQuery('rm -rf /tm')).toBe('text : ("rm" AND "rf" AND "tm"*)');
   });
 });
 

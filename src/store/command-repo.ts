@@ -13,13 +13,18 @@ const MAX_SCANNED = 20_000;
 /** Longest line kept in the index; longer output lines are cut. */
 export const MAX_INDEXED_LINE = 1000;
 
-/** The word-index query for a search term: its words as one phrase, the last one as a prefix. Null when it has no word. */
+/** The word-index query for a search term: all its words, the last one as a prefix. Null when it has no word. */
 export function ftsQuery(text: string): string | null {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu);
   if (!words) return null;
-  const last = /[\p{L}\p{N}]$/u.test(text) ? '*' : '';
-  return `"${words.join(' ')}"${last}`;
+  const last = /[\p{L}\p{N}]$/u.test(text);
+  return `text : (${words.map((w, i) => `"${w}"${last && i === words.length - 1 ? '*' : ''}`).join(' AND ')})`;
 }
+
+/** Above this many audited sessions, the caller's sessions are filtered after the match instead of in the index query. */
+const MAX_SESSION_TERMS = 500;
+/** Rows per INSERT statement (5 values a row; well under SQLite's variable limit). */
+const ROWS_PER_INSERT = 500;
 
 type FtsRow = { rowid: number; text: string; session_id: number; offset_s: number; kind: string };
 
@@ -44,7 +49,7 @@ export class SqliteCommandRepo implements CommandRepo, SearchIndex {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await sql`INSERT INTO session_text (text, session_id, offset_s, kind) VALUES (${c.command.slice(0, MAX_INDEXED_LINE)}, ${c.sessionId}, ${c.offset}, 'c')`.execute(trx);
+      await insertText(trx, [{ sessionId: c.sessionId, offset: c.offset, kind: 'command', text: c.command }]);
       return r.id;
     });
   }
@@ -73,26 +78,30 @@ export class SqliteCommandRepo implements CommandRepo, SearchIndex {
   /** One transaction per batch: the indexer calls this with bounded batches, off the relay path. */
   async addLines(lines: readonly IndexedLine[]): Promise<void> {
     if (lines.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
-      for (const l of lines) {
-        await sql`INSERT INTO session_text (text, session_id, offset_s, kind) VALUES (${l.text.slice(0, MAX_INDEXED_LINE)}, ${l.sessionId}, ${l.offset}, ${l.kind === 'command' ? 'c' : 'o'})`.execute(trx);
-      }
-    });
+    await this.db.transaction().execute((trx) => insertText(trx, lines));
   }
 
   async search(q: { text: string; auditorUserId?: number; sessionId?: number; limit: number }): Promise<SearchHit[]> {
     const match = ftsQuery(q.text);
     if (!match) throw VigilError.badRequest('the search term needs at least one letter or digit', { field: 'q' });
     const needle = q.text.toLowerCase();
+    let scope = sql``;
+    if (q.sessionId !== undefined) scope = sql`AND session_text MATCH ${`sid : s${q.sessionId}`}`;
+    else if (q.auditorUserId !== undefined) {
+      const mine = await this.db.selectFrom('session_auditors').select('session_id').where('user_id', '=', q.auditorUserId).execute();
+      if (mine.length === 0) return [];
+      scope =
+        mine.length <= MAX_SESSION_TERMS
+          ? sql`AND session_text MATCH ${`sid : (${mine.map((m) => `s${m.session_id}`).join(' OR ')})`}`
+          : sql`AND session_id IN (SELECT session_id FROM session_auditors WHERE user_id = ${q.auditorUserId})`;
+    }
     const found: FtsRow[] = [];
     let before = Number.MAX_SAFE_INTEGER;
     // Newest first by rowid; the word index narrows, the substring test decides.
     for (let scanned = 0; found.length < q.limit && scanned < MAX_SCANNED; scanned += PAGE) {
       const rows = await sql<FtsRow>`
         SELECT rowid, text, session_id, offset_s, kind FROM session_text
-        WHERE session_text MATCH ${match} AND rowid < ${before}
-        ${q.sessionId !== undefined ? sql`AND session_id = ${q.sessionId}` : sql``}
-        ${q.auditorUserId !== undefined ? sql`AND session_id IN (SELECT session_id FROM session_auditors WHERE user_id = ${q.auditorUserId})` : sql``}
+        WHERE session_text MATCH ${match} ${scope} AND rowid < ${before}
         ORDER BY rowid DESC LIMIT ${PAGE}`.execute(this.db);
       for (const r of rows.rows) if (r.text.toLowerCase().includes(needle) && found.length < q.limit) found.push(r);
       if (rows.rows.length < PAGE) break;
@@ -111,5 +120,13 @@ export class SqliteCommandRepo implements CommandRepo, SearchIndex {
       text: r.text,
       at: new Date((starts.get(r.session_id) ?? 0) + Math.round(r.offset_s * 1000)),
     }));
+  }
+}
+
+/** Multi-row inserts: one statement per few hundred lines keeps the per-line cost down to FTS5's own. */
+async function insertText(db: Kysely<Database>, lines: readonly IndexedLine[]): Promise<void> {
+  for (let i = 0; i < lines.length; i += ROWS_PER_INSERT) {
+    const rows = lines.slice(i, i + ROWS_PER_INSERT).map((l) => sql`(${l.text.slice(0, MAX_INDEXED_LINE)}, ${`s${l.sessionId}`}, ${l.sessionId}, ${l.offset}, ${l.kind === 'command' ? 'c' : 'o'})`);
+    await sql`INSERT INTO session_text (text, sid, session_id, offset_s, kind) VALUES ${sql.join(rows)}`.execute(db);
   }
 }

@@ -9,6 +9,12 @@ import { SqliteCredentialRepo, SqliteDeviceRepo, SqliteGrantRepo } from './vault
 import { SqliteSessionRepo } from './session-repo.js';
 import { SqliteBlockRepo, SqliteEventRepo, SqliteSettingsRepo } from './event-repos.js';
 import { SqliteAuditRepo } from './audit-repo.js';
+import type { AuditNoteRepo } from '../core/audit-sessions.js';
+import type { RuleRepo } from '../core/command-rules.js';
+import type { CommandRepo, SearchIndex } from '../core/session-logs.js';
+import { SqliteAuditNoteRepo } from './audit-note-repo.js';
+import { SqliteCommandRepo } from './command-repo.js';
+import { SqliteRuleRepo } from './rule-repo.js';
 import type { PurgeRepo } from '../core/purge-service.js';
 import { SqlitePurgeRepo } from './purge-repo.js';
 
@@ -29,6 +35,12 @@ export interface Repos {
 
 export interface SqliteStore extends Repos {
   database: OpenDatabase;
+  /** Reconstructed commands and the search index over typed and displayed lines (issue 4). */
+  commands: CommandRepo & SearchIndex;
+  /** Audited-command rules. */
+  rules: RuleRepo;
+  /** Auditors' comments and audited marks. */
+  auditNotes: AuditNoteRepo;
   close(): Promise<void>;
 }
 
@@ -47,6 +59,9 @@ export async function openSqliteStore(file: string, clock: Clock): Promise<Sqlit
     blocks: new SqliteBlockRepo(db),
     audit: new SqliteAuditRepo(db),
     settings: new SqliteSettingsRepo(db),
+    commands: new SqliteCommandRepo(db),
+    rules: new SqliteRuleRepo(db),
+    auditNotes: new SqliteAuditNoteRepo(db),
     purge: new SqlitePurgeRepo(db),
     close: () => database.close(),
   };

@@ -210,6 +210,9 @@ describe.skipIf(skip)('SSH gateway (OpenSSH client → Vigil → OpenSSH sshd)',
     expect(out).toContain('200000');
     const s = await lastSession(`${sshd.user}@web02`);
     expect(s).toMatchObject({ protocol: 'SFTP', status: 'completed' });
+    // The transfer is counted, but the binary sftp protocol is not written into the terminal recording.
+    expect(s.bytesIn as number).toBeGreaterThan(200_000);
+    expect(s.recordingSize as number).toBeLessThan(2_000);
   });
 
   it('refuses port forwarding', async () => {

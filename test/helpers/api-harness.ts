@@ -16,9 +16,6 @@ import { AuditSessions } from '../../src/core/audit-sessions.js';
 import { CommandRules } from '../../src/core/command-rules.js';
 import { SessionLogs } from '../../src/core/session-logs.js';
 import { AsciicastRecordingText } from '../../src/hub/commands/recording-text.js';
-import { SqliteAuditNoteRepo } from '../../src/store/audit-note-repo.js';
-import { SqliteCommandRepo } from '../../src/store/command-repo.js';
-import { SqliteRuleRepo } from '../../src/store/rule-repo.js';
 import type { SessionRecord, User } from '../../src/core/types.js';
 import { UserAdmin } from '../../src/core/user-admin.js';
 import { VaultAdmin } from '../../src/core/vault-admin.js';
@@ -87,7 +84,7 @@ export interface Harness {
   inject(method: string, url: string, token: string | null, body?: unknown): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
   /** Reconstructed commands and the search index (issue 4). */
-  commands: SqliteCommandRepo;
+  commands: SqliteStore['commands'];
 }
 
 export async function createHarness(options: ApiOptions = {}): Promise<Harness> {
@@ -104,7 +101,7 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
   const userAdmin = new UserAdmin(store.users, store.roles, hasher, store.audit, clock);
   const vaultAdmin = new VaultAdmin(store.devices, store.credentials, store.grants, store.users, secretBox, store.audit, clock);
   const sources = new Map<number, LiveViewerSource>();
-  const commandRepo = new SqliteCommandRepo(store.database.db);
+  const commandRepo = store.commands;
   // Session Video: keyframes built in-process on first use (the server uses a worker); MP4s rendered in a worker thread.
   const videos = new VideoJobs({ videosDir: path.join(dir, 'videos') });
   const player = new RecordingPlayer({ ensureIndex: async (p) => void buildKeyframes(p) });
@@ -127,8 +124,8 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
     sessionVideo: { player, videos, events: store.events, commands: commandRepo },
     sessionLogs: {
       logs: new SessionLogs({ access, sessions: store.sessions, events: store.events, eventSink: hub, commands: commandRepo, index: commandRepo, recordings: new AsciicastRecordingText(), clock }),
-      rules: new CommandRules({ rules: new SqliteRuleRepo(store.database.db), audit: store.audit, clock }),
-      audits: new AuditSessions({ sessions: store.sessions, users: store.users, notes: new SqliteAuditNoteRepo(store.database.db), events: hub, audit: store.audit, clock }),
+      rules: new CommandRules({ rules: store.rules, audit: store.audit, clock }),
+      audits: new AuditSessions({ sessions: store.sessions, users: store.users, notes: store.auditNotes, events: hub, audit: store.audit, clock }),
     },
   };
   const app = await buildApi(deps, options);

@@ -98,7 +98,6 @@ export function sshInteractive(t: SshLogin, opts: { command?: string; extra?: st
         const done = () => {
           clearTimeout(timer);
           waiters.delete(check);
-          void exited.then(() => undefined);
         };
         const check = () => {
           if (test()) {

@@ -49,8 +49,19 @@ for (let i = 0; i < 40; i++) {
   if (i % 11 === 3) await h.store.sessions.setPreventPurge(rec.id, true);
   h.clock.advance(90_000);
 }
+// One recording that spans real time (the recorder timestamps with the wall clock), with an idle stretch, for the player.
+{
+  const live = await start(1);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  for (let i = 1; i <= 12; i++) {
+    live.output(Buffer.from(`$ step ${i}\r\nresult of step ${i}: ${'#'.repeat(i * 3)}\r\n`));
+    await sleep(i === 6 ? 3000 : 250);
+  }
+  await live.end({ exitStatus: 0, reason: 'exit' });
+}
+
 // Active sessions through the harness, which also gives them a live source for Live Stream.
-const actives = [];
+const actives: Array<Awaited<ReturnType<typeof h.startSession>>['live']> = [];
 for (const owner of [h.users.owner, h.users.user, h.users.owner]) actives.push((await h.startSession(owner)).live);
 h.clock.advance(4 * 60_000);
 

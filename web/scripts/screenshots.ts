@@ -42,8 +42,19 @@ const win = async (title: string, name: string, after?: () => Promise<void>) => 
 };
 await win('Live Stream', 'live-stream', () => page.waitForTimeout(1500));
 await win('Drop Session', 'drop-confirm');
-await win('Session Logs', 'session-logs');
+await win('Session Logs', 'session-logs', async () => {
+  await page.getByLabel('Search term').fill('step');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.waitForTimeout(500);
+});
 await win('Session Video', 'session-video');
+await page.getByRole('button', { name: 'Session Video' }).first().click();
+await page.getByRole('button', { name: 'View', exact: true }).click();
+await page.getByRole('dialog', { name: 'Session Video Player' }).waitFor();
+await page.waitForTimeout(2500);
+await shot('player');
+await page.keyboard.press('Escape');
+await page.keyboard.press('Escape');
 await win('Prevent Purge', 'prevent-purge');
 await win('Configure Auditors', 'auditors', async () => {
   await page.getByRole('button', { name: 'Add a new auditor' }).click();

@@ -15,7 +15,7 @@ import type { SessionView } from '../../core/session-access.js';
 import type { SessionRecord } from '../../core/types.js';
 import { actorOf, sessionGuard } from '../auth-plugin.js';
 import type { RouteContext } from '../context.js';
-import { idParams, playerChunkQuerySchema, playerChunkSchema, playerInfoSchema, type PlayerInfo } from '../schemas.js';
+import { idParams, playerChunkQuerySchema, playerChunkSchema, playerInfoSchema, type PlayerChunk, type PlayerInfo } from '../schemas.js';
 
 /** How long opening the player waits for a recording without keyframes to be indexed before answering 503. */
 const INDEX_WAIT_MS = 15_000;
@@ -177,12 +177,15 @@ export const recordingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
         response: { 200: playerChunkSchema },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const view = await viewOf(req);
       const file = await recordingFile(view.session);
       const q = req.query;
       const query = q.after !== undefined ? { after: q.after } : { at: q.t ?? q.at ?? 0 };
-      return withDeadline(video.player.chunk(file.path, query), INDEX_WAIT_MS, 'the recording is being prepared for playback; try again in a moment');
+      const json = await withDeadline(video.player.chunkJson(file.path, query), INDEX_WAIT_MS, 'the recording is being prepared for playback; try again in a moment');
+      // Already JSON (a PlayerChunk): sent as bytes, without re-validating and re-encoding up to a few hundred KiB.
+      // Fastify does not serialize Buffers; the cast only quiets the typed reply.
+      return reply.type('application/json; charset=utf-8').send(json as unknown as PlayerChunk);
     },
   );
 };

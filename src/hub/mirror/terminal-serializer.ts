@@ -27,15 +27,40 @@ export function createSerializer(term: Terminal): (title: string) => string {
 function serializeTerminal(term: Terminal, title: string): string {
   const st = readInternals(term);
   const altActive = term.buffer.active.type === 'alternate';
-  let out = writeLines(term.buffer.normal, term.cols, savedCursor(term, st.normal)) + bufferState(term, st.normal);
+  const active = altActive ? st.alt : st.normal;
+  // xterm's active charset can differ from the shifted-in one: DECRC (also 1049l) restores the
+  // saved charset directly. Only a DECRC rebuilds that, from a saved cursor holding it: the active
+  // buffer's (at the end), or the normal buffer's before the alternate screen is entered (then
+  // the alternate buffer's saved charset cannot be set any more; the active one matters more).
+  const divergent = st.charset !== st.charsets[st.glevel];
+  const plan: CharsetPlan = !divergent ? 'last' : active.savedCharset === st.charset ? 'restore'
+    : altActive && st.normal.savedCharset === st.charset ? 'restore-normal' : 'last';
+  let out = writeLines(term.buffer.normal, term.cols, savedCursor(term, st.normal, true)) + bufferState(term, st.normal);
+  if (!altActive && !isDefaultSlot(st.alt)) {
+    // xterm keeps the alternate buffer's DECSC slot while the buffer is cleared and unused.
+    const row = Math.min(st.alt.savedY, term.rows - 1);
+    out += `\x1b[?1047h${cup(row, 0)}${savedCursor(term, st.alt, true).text}\x1b[?1047l`;
+  }
   if (altActive) {
+    if (plan === 'restore-normal') out += designations(st) + '\x1b8';
     // The normal buffer keeps its cursor underneath (xterm reflows around it on resize); 1047,
     // not 1049: its saved cursor was set while writing its lines.
     out += placeCursor(term, term.buffer.normal, st.normal.y, st.normal.ybase + st.normal.y, st.normal.x) + '\x1b[0m';
-    out += '\x1b[?1047h\x1b[H' + writeLines(term.buffer.alternate, term.cols, savedCursor(term, st.alt)) +
-      bufferState(term, st.alt);
+    const altSaved = savedCursor(term, st.alt, plan !== 'restore-normal');
+    out += '\x1b[?1047h\x1b[H' + writeLines(term.buffer.alternate, term.cols, altSaved) + bufferState(term, st.alt);
   }
-  return out + cursorState(term, st, altActive ? st.alt : st.normal) + modeState(term, st, title);
+  return out + cursorState(term, st, active, plan) + modeState(term, st, title);
+}
+
+type CharsetPlan = 'last' | 'restore' | 'restore-normal';
+
+/** G0–G3 designations and the shift that selects the one in use. */
+function designations(st: TerminalInternals): string {
+  let s = '';
+  st.charsets.forEach((cs, g) => {
+    if (cs !== undefined) s += '\x1b' + '()*+'[g] + charsetDesignator(cs);
+  });
+  return s + ['', '\x0e', '\x1bn', '\x1bo'][st.glevel];
 }
 
 /**
@@ -43,13 +68,18 @@ function serializeTerminal(term: Terminal, title: string): string {
  * screen even if it is scrollback now, and still blank, so a saved column past the last cell
  * (saved in "pending wrap") can be reached by writing there, then erased again.
  */
-function savedCursor(term: Terminal, buf: InternalBuffer): LineHook {
+function savedCursor(term: Terminal, buf: InternalBuffer, withCharset: boolean): LineHook {
   const { cols } = term;
   const pending = buf.savedX >= cols;
-  const designate = buf.savedCharset !== undefined ? '\x1b(' + charsetDesignator(buf.savedCharset) : '';
+  const designate = withCharset && buf.savedCharset !== undefined ? '\x1b(' + charsetDesignator(buf.savedCharset) : '';
   const text = (pending ? `\x1b[${cols}G ` : `\x1b[${buf.savedX + 1}G`) + sgrFor(buf.savedCurAttrData) + designate +
     '\x1b7' + (designate ? '\x1b(B' : '') + '\x1b[0m' + (pending ? `\x1b[${cols}G\x1b[X` : '') + '\r';
   return { line: buf.savedY, text };
+}
+
+function isDefaultSlot(buf: InternalBuffer): boolean {
+  const a = buf.savedCurAttrData;
+  return buf.savedX === 0 && buf.savedY === 0 && a.fg === 0 && a.bg === 0 && buf.savedCharset === undefined;
 }
 
 /** Per-buffer state: tab stops and scroll margins. */
@@ -67,21 +97,13 @@ function bufferState(term: Terminal, buf: InternalBuffer): string {
 
 /**
  * Charsets, origin mode, cursor position (also the "pending wrap" column past the last cell), SGR.
- * The cursor cell is rewritten while US-ASCII is in use, so charsets normally come after it. xterm
- * can also have an active charset that is not the shifted-in one (DECRC restores the saved charset
- * directly); that is rebuilt with DECRC too, before the cursor is placed.
+ * The cursor cell may be rewritten, with US-ASCII in use, so charsets normally come after it.
  */
-function cursorState(term: Terminal, st: TerminalInternals, buf: InternalBuffer): string {
-  let charsets = '';
-  st.charsets.forEach((cs, g) => {
-    if (cs !== undefined) charsets += '\x1b' + '()*+'[g] + charsetDesignator(cs);
-  });
-  charsets += ['', '\x0e', '\x1bn', '\x1bo'][st.glevel];
-  const viaRestore = st.charset !== st.charsets[st.glevel] && buf.savedCharset === st.charset;
+function cursorState(term: Terminal, st: TerminalInternals, buf: InternalBuffer, plan: CharsetPlan): string {
   const origin = term.modes.originMode;
-  let s = (viaRestore ? charsets + '\x1b8' : '') + (origin ? '\x1b[?6h' : '');
+  let s = (plan === 'restore' ? designations(st) + '\x1b8' : '') + (origin ? '\x1b[?6h' : '');
   s += placeCursor(term, term.buffer.active, buf.y - (origin ? buf.scrollTop : 0), buf.ybase + buf.y, buf.x);
-  return s + (viaRestore ? '' : charsets) + sgrFor(st.curAttr);
+  return s + (plan === 'last' ? designations(st) : '') + sgrFor(st.curAttr);
 }
 
 /**

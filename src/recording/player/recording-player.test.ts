@@ -102,6 +102,24 @@ describe('recording player', () => {
     }
   });
 
+  it('copies the writer\'s lines as they are, re-encodes other valid events, and skips the rest', async () => {
+    const file = path.join(dir, 'odd.cast');
+    fs.writeFileSync(file, [
+      '{"version": 2, "width": 80, "height": 24}',
+      '[0.5, "o", "spaced \\u001b[1mbold"]',
+      '[1,"o","plain \\"quoted\\" \\u00e9"]',
+      '[1.5,"i","typed"]',
+      '[2,"m","marker"]',
+      '[2.5,"r","100x30"]',
+      'not json',
+      '[3e0,"o","exp"]',
+      '',
+    ].join('\n'));
+    const chunk = await player.chunk(file, { at: 0 });
+    expect(chunk.events).toEqual([[0.5, 'o', 'spaced \x1b[1mbold'], [1, 'o', 'plain "quoted" é'], [2.5, 'r', '100x30'], [3, 'o', 'exp']]);
+    expect(chunk).toMatchObject({ done: true, next: null, to: 3 });
+  });
+
   it('clamps times outside the recording', async () => {
     const file = path.join(dir, 'interactive.cast');
     const end = await player.chunk(file, { at: 1e9 });

@@ -45,6 +45,20 @@ export interface RecordingPlayerOptions {
   maxBytes?: number;
 }
 
+const COMMA = Buffer.from(',');
+/** `[<time>,"o","` or `[<time>,"r","` ... `"]`: the writer's event lines. */
+const SHAPE = /^\[\d+(\.\d+)?(e[-+]?\d+)?,"[or]","/;
+
+/** An output or resize event line as JSON bytes (copied; the reader reuses its buffer), or null for other lines. */
+function eventJson(bytes: Buffer): Buffer | null {
+  const n = bytes.length;
+  if (n > 8 && bytes[n - 1] === 0x5d && bytes[n - 2] === 0x22 && SHAPE.test(bytes.toString('latin1', 0, Math.min(n, 40)))) {
+    return Buffer.from(bytes);
+  }
+  const e = lineEvent(bytes);
+  return e && (e.type === 'o' || e.type === 'r') ? Buffer.from(JSON.stringify([e.time, e.type, e.data]), 'utf8') : null;
+}
+
 interface Cached {
   indexSize: number;
   indexMtime: number;
@@ -72,7 +86,18 @@ export class RecordingPlayer {
     return { duration: c.index.end?.duration ?? 0, cols: c.cols, rows: c.rows, idle: c.index.idle };
   }
 
+  /** The chunk as an object (CLI, tests). */
   async chunk(castPath: string, q: ChunkQuery): Promise<PlayerChunk> {
+    return JSON.parse((await this.chunkJson(castPath, q)).toString('utf8')) as PlayerChunk;
+  }
+
+  /**
+   * The chunk as JSON bytes, for the API. Event lines are copied from the recording as they are
+   * (each is already the JSON array `[time, "o", data]`), so a seek costs reading and copying at
+   * most maxBytes, never decoding, parsing and re-encoding them. A line that does not have the
+   * writer's exact shape is parsed and re-encoded instead, or skipped when it is not an event.
+   */
+  async chunkJson(castPath: string, q: ChunkQuery): Promise<Buffer> {
     const c = await this.indexed(castPath);
     const duration = c.index.end?.duration ?? 0;
     const seek = 'at' in q;
@@ -82,7 +107,7 @@ export class RecordingPlayer {
     const fh = await open(castPath, 'r');
     try {
       const lines = new AsyncCastLines(fh, kf ? kf.castOffset : 0);
-      const events: PlayerEvent[] = [];
+      const parts: Buffer[] = [];
       const windowEnd = t + this.windowSeconds;
       let total = 0;
       let after = 0;
@@ -101,15 +126,18 @@ export class RecordingPlayer {
         }
         if (total >= this.maxBytes && time > lastSeen) { stop = 'budget'; break; }
         lastSeen = Math.max(lastSeen, time);
-        const e = lineEvent(line.bytes);
-        if (!e || (e.type !== 'o' && e.type !== 'r')) continue;
-        events.push([e.time, e.type, e.data]);
+        const json = eventJson(line.bytes);
+        if (!json) continue;
+        if (parts.length > 0) parts.push(COMMA);
+        parts.push(json);
         total += size;
         if (time > t) { after += size; nAfter++; }
       }
       const to = stop === 'eof' ? Math.max(duration, lastSeen) : stop === 'window' ? Math.max(windowEnd, lastSeen) : lastSeen;
       const done = stop === 'eof';
-      return { from: seek ? (kf?.time ?? 0) : t, to, keyframe, events, next: done ? null : to, done };
+      const head = `{"from":${seek ? (kf?.time ?? 0) : t},"to":${to},"keyframe":${JSON.stringify(keyframe)},"events":[`;
+      const tail = `],"next":${done ? 'null' : to},"done":${done}}`;
+      return Buffer.concat([Buffer.from(head, 'utf8'), ...parts, Buffer.from(tail, 'latin1')]);
     } finally {
       await fh.close();
     }

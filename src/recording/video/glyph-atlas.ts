@@ -4,6 +4,7 @@
 // (FACTS.md). DejaVu Sans Mono at 15 px has a whole-pixel 9×18 cell (ascent 14, descent 4), and
 // its box-drawing glyphs fill the cell, so lines join across cells.
 
+import { createHash } from 'node:crypto';
 import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
 
 export interface GlyphAtlasOptions {
@@ -20,7 +21,12 @@ export const DEJAVU_MONO: GlyphAtlasOptions = {
   bold: '/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf',
 };
 
-let registered = 0;
+/** The family name a font file is registered under: once per process (fonts are process-wide in @napi-rs/canvas). */
+function family(path: string): string | null {
+  const name = `VigilMono-${createHash('sha256').update(path).digest('hex').slice(0, 12)}`;
+  if (GlobalFonts.has(name)) return name;
+  return GlobalFonts.registerFromPath(path, name) ? name : null;
+}
 
 export class GlyphAtlas {
   readonly cellWidth: number;
@@ -33,11 +39,10 @@ export class GlyphAtlas {
 
   constructor(o: GlyphAtlasOptions = DEJAVU_MONO) {
     const size = o.size ?? 15;
-    const id = ++registered;
-    const regular = GlobalFonts.registerFromPath(o.regular, `VigilMono${id}`);
-    const bold = GlobalFonts.registerFromPath(o.bold, `VigilMonoBold${id}`);
+    const regular = family(o.regular);
     if (!regular) throw new Error(`cannot load the video font ${o.regular}`);
-    this.fonts = [`${size}px VigilMono${id}`, `${size}px ${bold ? `VigilMonoBold${id}` : `VigilMono${id}`}`];
+    const bold = family(o.bold) ?? regular;
+    this.fonts = [`${size}px ${regular}`, `${size}px ${bold}`];
     const probe = createCanvas(8, 8).getContext('2d');
     probe.font = this.fonts[0];
     const m = probe.measureText('M');

@@ -115,3 +115,26 @@ describe('player engine', () => {
     expect(screen.text).toBe('ab');
   });
 });
+
+describe('player engine, seeking while playing', () => {
+  it('jumps back at once and shows only what happened up to the new position', async () => {
+    const screen = new FakeScreen();
+    const ticker = manualTicker();
+    const times: number[] = [];
+    const e = new PlayerEngine(source(), INFO, screen, { onTime: (t) => times.push(t), onPlaying: () => undefined, onError: (m) => expect.fail(m) }, ticker);
+    e.skipIdle = false;
+    await e.seek(0);
+    e.play();
+    ticker.advance(5000);
+    expect(screen.text).toContain('<4>');
+    const pending = e.seek(2);
+    // The position is reported before the chunk arrives, and the clock does not move meanwhile.
+    expect(times.at(-1)).toBe(2);
+    ticker.advance(3000);
+    expect(e.time).toBe(2);
+    await pending;
+    expect(screen.text).toBe('<0><1>');
+    ticker.advance(1000);
+    expect(screen.text).toBe('<0><1><2>');
+  });
+});

@@ -45,6 +45,8 @@ export class PlayerEngine {
   private lastWall = 0;
   /** Bumped on each seek so a chunk that arrives late for an older position is dropped. */
   private generation = 0;
+  /** While a seek's chunk is on its way the clock stands still at the target. */
+  private seeking = false;
 
   constructor(
     private readonly source: PlayerSource,
@@ -58,14 +60,20 @@ export class PlayerEngine {
   async seek(t: number): Promise<void> {
     const target = Math.max(0, Math.min(t, this.info.duration));
     const gen = ++this.generation;
+    // Report the new position at once: a timeline bound to it must not jump back while the chunk loads.
+    this.seeking = true;
+    this.time = target;
+    this.events.onTime(target);
     let chunk: PlayerChunk;
     try {
       chunk = await this.source.seek(target);
     } catch (err) {
+      if (gen === this.generation) this.seeking = false;
       this.events.onError(err instanceof Error ? err.message : String(err));
       return;
     }
     if (gen !== this.generation) return;
+    this.seeking = false;
     this.sink.reset();
     const kf = chunk.keyframe;
     if (kf) {
@@ -115,6 +123,10 @@ export class PlayerEngine {
     const wall = this.ticker.now();
     const dt = ((wall - this.lastWall) / 1000) * this.speed;
     this.lastWall = wall;
+    if (this.seeking) {
+      this.cancelTick = this.ticker.schedule(() => this.tick());
+      return;
+    }
     const next = this.buffer[0];
     if (this.skipIdle && next && next[0] - this.time > IDLE_LIMIT) this.time = next[0] - IDLE_LIMIT;
     this.time = Math.min(this.time + dt, this.info.duration);

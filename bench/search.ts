@@ -1,0 +1,192 @@
+// Search across sessions: (A) what indexing displayed lines costs while a session runs (TextLines + dedupe + batched
+// FTS5 inserts, as LineIndexer does it), per MB of terminal output; (B) query times over many sessions' text through
+// the same service the API uses (SessionLogs.searchAll: FTS5 word index, substring check, visibility filter).
+// Run: npx tsx bench/search.ts [--sessions N] [--kb K] [--live-mb M] [--runs R] [--dir DIR]
+// The issue's scale is 10,000 sessions / 5 GB; the default is 10,000 sessions × 100 KB (1 GB) — see the printed note.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ManualClock } from '../src/core/clock.js';
+import { PERMISSIONS, type Actor, type Permission } from '../src/core/permissions.js';
+import { SessionLogs } from '../src/core/session-logs.js';
+import type { IndexedLine } from '../src/core/session-logs.js';
+import { LineIndexer } from '../src/hub/commands/line-indexer.js';
+import { openSqliteStore, type SqliteStore } from '../src/store/sqlite-store.js';
+
+const { values } = parseArgs({ options: { sessions: { type: 'string', default: '10000' }, kb: { type: 'string', default: '100' }, 'live-mb': { type: 'string', default: '64' }, runs: { type: 'string', default: '60' }, dir: { type: 'string' } } });
+const SESSIONS = Number(values.sessions);
+const KB = Number(values.kb);
+const LIVE_MB = Number(values['live-mb']);
+const RUNS = Number(values.runs);
+
+/** A deterministic generator of log-like terminal lines: services, paths, ids, numbers, a vocabulary of 4,000 words. */
+function lineSource(seed: number) {
+  let x = seed >>> 0 || 1;
+  const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) / 4294967296);
+  const pick = <T>(a: readonly T[]) => a[Math.floor(rnd() * a.length)];
+  const vocab = Array.from({ length: 4000 }, (_, i) => `w${i.toString(36)}${'aeiou'[i % 5]}${'rstln'[(i >> 3) % 5]}`);
+  const services = ['nginx', 'sshd', 'postgres', 'kernel', 'systemd', 'cron', 'dockerd', 'app'];
+  const verbs = ['GET', 'POST', 'PUT', 'DELETE'];
+  const words = ['permission denied', 'configuration file', 'connection reset', 'started', 'stopped', 'timeout', 'ok', 'error'];
+  return () => {
+    const n = Math.floor(rnd() * 4);
+    if (n === 0) return `${pick(services)}[${Math.floor(rnd() * 60000)}]: ${pick(verbs)} /api/v1/${pick(vocab)}/${Math.floor(rnd() * 1e6)} ${pick([200, 200, 200, 404, 500])} ${(rnd() * 2).toFixed(3)}s`;
+    if (n === 1) return `-rw-r--r-- 1 root root ${Math.floor(rnd() * 1e7)} Mar  1 09:${String(Math.floor(rnd() * 60)).padStart(2, '0')} ${pick(vocab)}.${pick(['log', 'conf', 'txt', 'gz'])}`;
+    if (n === 2) return `${pick(services)}: ${pick(words)} ${pick(vocab)} ${pick(vocab)} ${pick(vocab)} (${Math.floor(rnd() * 1e9).toString(16)})`;
+    return Array.from({ length: 6 + Math.floor(rnd() * 8) }, () => pick(vocab)).join(' ');
+  };
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function openStore(dir: string): Promise<SqliteStore> {
+  return openSqliteStore(path.join(dir, 'vigil.db'), new ManualClock(Date.UTC(2026, 2, 1)));
+}
+
+async function newSession(store: SqliteStore, n: number, started: Date) {
+  return store.sessions.create({
+    sessionId: n.toString(16).padStart(32, '0'), userId: null, user: `user${n % 50}`, originIp: '192.0.2.1', credentialId: null, credential: 'root', deviceId: null,
+    device: `web${n % 200}`, host: 'h:22', protocol: 'SSH', type: 'shell', command: null, status: 'completed', startedAt: started, recordingPath: null, cols: 80, rows: 24,
+  });
+}
+
+/** (A) Terminal output (colours, CR LF) through LineIndexer into FTS5: CPU per MB, and the longest single block of the event loop. */
+async function liveCost(dir: string): Promise<Record<string, string>> {
+  const store = await openStore(dir);
+  const clock = new ManualClock(Date.UTC(2026, 2, 1));
+  const s = await newSession(store, 1, clock.now());
+  const next = lineSource(7);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  while (bytes < LIVE_MB * 1e6) {
+    let text = '';
+    while (text.length < 16 * 1024) text += `\x1b[32m${next()}\x1b[0m\r\n`;
+    const b = Buffer.from(text);
+    chunks.push(b);
+    bytes += b.length;
+  }
+  // Blocks of the event loop: each drain slice and each batch insert run synchronously.
+  let longest = 0;
+  const addLines = store.commands.addLines.bind(store.commands);
+  const index = {
+    addLines: async (l: readonly IndexedLine[]) => {
+      const t = performance.now();
+      await addLines(l);
+      longest = Math.max(longest, performance.now() - t);
+    },
+  };
+  const indexer = new LineIndexer({ sessionId: s.id, startedAt: s.startedAt, index, clock, onError: (e) => console.error(e), maxIndexedBytes: Infinity, maxDistinct: 1e9, maxQueueBytes: 4 * 1024 * 1024 });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const c of chunks) {
+    indexer.output(c);
+    const t = performance.now();
+    await new Promise((r) => setImmediate(r));
+    longest = Math.max(longest, performance.now() - t);
+  }
+  await indexer.end();
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
+  const rows = (await store.commands.search({ text: 'permission denied', limit: 1 })).length;
+  await store.close();
+  const dbMb = fs.statSync(path.join(dir, 'vigil.db')).size / 1e6;
+  if (rows !== 1 || indexer.droppedBytes) throw new Error(`live indexing lost lines (dropped ${indexer.droppedBytes})`);
+  return {
+    'output indexed': `${(bytes / 1e6).toFixed(0)} MB`,
+    'CPU per MB of output': `${((cpuSec * 1000) / (bytes / 1e6)).toFixed(1)} ms`,
+    'indexing throughput (one core)': `${(bytes / 1e6 / cpuSec).toFixed(1)} MB/s`,
+    'wall time': `${wall.toFixed(1)} s`,
+    'longest event-loop block (slice or batch)': `${longest.toFixed(1)} ms`,
+    'database growth per MB of output': `${(dbMb / (bytes / 1e6)).toFixed(2)} MB`,
+  };
+}
+
+/** (B) Many sessions' text, then the API's search path, as an administrator (View) and as an auditor of 1% of sessions. */
+async function queries(dir: string): Promise<{ load: Record<string, string>; table: string[][] }> {
+  const store = await openStore(dir);
+  const auditor = await store.users.create({ username: 'aud', passwordHash: null, roles: [] });
+  const next = lineSource(11);
+  const t0 = performance.now();
+  let bytes = 0;
+  const base = Date.UTC(2026, 0, 1);
+  const marker = Math.floor(SESSIONS / 2);
+  for (let n = 1; n <= SESSIONS; n++) {
+    const s = await newSession(store, n, new Date(base + n * 60_000));
+    if (n % 100 === 0) await store.sessions.setAuditors(s.id, [auditor.id]);
+    let batch: IndexedLine[] = [];
+    let size = 0;
+    while (size < KB * 1000) {
+      const text = n === marker && size === 0 ? 'unique marker zqxjvk found here' : next();
+      size += text.length + 2;
+      batch.push({ sessionId: s.id, offset: size / 1000, kind: 'output', text });
+      if (batch.length === 500) {
+        await store.commands.addLines(batch);
+        batch = [];
+      }
+    }
+    await store.commands.addLines(batch);
+    bytes += size;
+    if (n % 1000 === 0) process.stderr.write(`  loaded ${n} sessions, ${(bytes / 1e6).toFixed(0)} MB, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  }
+  const loadSec = (performance.now() - t0) / 1000;
+  const dbMb = fs.statSync(path.join(dir, 'vigil.db')).size / 1e6;
+  const logs = new SessionLogs({ sessions: store.sessions, events: store.events, eventSink: { event: async () => undefined }, commands: store.commands, index: store.commands, recordings: { search: async () => null }, clock: new ManualClock() });
+  const admin: Actor = { userId: 1, username: 'admin', roles: ['System Administrator'], permissions: new Set<Permission>(PERMISSIONS) };
+  const aud: Actor = { userId: auditor.id, username: 'aud', roles: [], permissions: new Set<Permission>() };
+  const cases: Array<[string, Actor, string]> = [
+    ['rare word (1 session)', admin, 'zqxjvk'],
+    ['phrase, common', admin, 'permission denied'],
+    ['word in most lines', admin, 'GET'],
+    ['prefix', admin, 'configurat'],
+    ['path', admin, '/api/v1'],
+    ['no match', admin, 'nothingmatchesthis'],
+    ['auditor (1% of sessions), common phrase', aud, 'connection reset'],
+    ['auditor, rare word', aud, 'zqxjvk'],
+  ];
+  const table: string[][] = [];
+  for (const [label, actor, q] of cases) {
+    const times: number[] = [];
+    let found = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      const r = await logs.searchAll(actor, q);
+      times.push(performance.now() - t);
+      found = r.sessions.length;
+    }
+    times.sort((a, b) => a - b);
+    table.push([label, `"${q}"`, String(found), pct(times, 50).toFixed(1), pct(times, 99).toFixed(1)]);
+  }
+  await store.close();
+  return {
+    load: {
+      sessions: String(SESSIONS),
+      'text indexed': `${(bytes / 1e6).toFixed(0)} MB (${KB} KB a session)`,
+      'load time': `${loadSec.toFixed(0)} s (${(bytes / 1e6 / loadSec).toFixed(1)} MB/s)`,
+      'database size': `${dbMb.toFixed(0)} MB`,
+    },
+    table,
+  };
+}
+
+const dir = fs.mkdtempSync(path.join(values.dir ?? os.tmpdir(), 'vigil-bench-search-'));
+try {
+  console.log(`# Search benchmark (${os.cpus().length} cores, Node ${process.version})\n`);
+  const live = await liveCost(fs.mkdtempSync(path.join(dir, 'live-')));
+  console.log('## A. Indexing displayed lines during a session\n');
+  console.log('| measure | value |\n|---|---|');
+  for (const [k, v] of Object.entries(live)) console.log(`| ${k} | ${v} |`);
+  console.log('\n## B. Queries over many sessions (SessionLogs.searchAll, as GET /search runs it)\n');
+  const q = await queries(fs.mkdtempSync(path.join(dir, 'query-')));
+  console.log('| measure | value |\n|---|---|');
+  for (const [k, v] of Object.entries(q.load)) console.log(`| ${k} | ${v} |`);
+  console.log(`\n| query | q | sessions found | p50 ms | p99 ms (${RUNS} runs) |\n|---|---|---|---|---|`);
+  for (const row of q.table) console.log(`| ${row.join(' | ')} |`);
+  if (SESSIONS * KB < 5e6) console.log(`\nScaled down from 10,000 sessions / 5 GB to ${SESSIONS} sessions / ${((SESSIONS * KB) / 1e6).toFixed(1)} GB (run with --sessions 10000 --kb 500 for the full size).`);
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
