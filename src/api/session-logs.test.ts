@@ -31,7 +31,7 @@ async function sessionWith(lines: string[], commands: Array<{ command: string; c
       action: c.rule ? (c.outcome === 'denied' ? 'deny' : 'allow_log') : null,
     });
   }
-  await h.commands.addLines(lines.map((text) => ({ sessionId: live.id, offset: 0.5, kind: 'output' as const, text })));
+  await h.store.search.addLines([...commands.map((c, i) => ({ sessionId: live.id, offset: i + 1, kind: 'command' as const, text: c.command })), ...lines.map((text) => ({ sessionId: live.id, offset: 0.5, kind: 'output' as const, text }))]);
   return live.end({ exitStatus: 0, reason: 'exit' });
 }
 

@@ -8,13 +8,12 @@ import { cellText, duration, json, table } from './output.js';
 
 function logsOf(s: AdminServices): SessionLogs {
   const { store, clock } = s.admin;
-  const commands = store.commands;
   return new SessionLogs({
     sessions: store.sessions,
     events: store.events,
     eventSink: { event: async (sessionId, userId, user, event, note) => void (await store.events.add({ sessionId, userId, user, at: clock.now(), event, note })) },
-    commands,
-    index: commands,
+    commands: store.commands,
+    index: store.search,
     recordings: new AsciicastRecordingText(),
     clock,
   });

@@ -7,7 +7,7 @@ import { parseScope } from '../core/command-rules.js';
 import { isVigilError } from '../core/errors.js';
 import type { SessionRecord } from '../core/types.js';
 import { SqliteAuditNoteRepo } from './audit-note-repo.js';
-import { ftsQuery, SqliteCommandRepo } from './command-repo.js';
+import { SqliteCommandRepo } from './command-repo.js';
 import { SqliteRuleRepo } from './rule-repo.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
 
@@ -48,24 +48,6 @@ describe('SqliteCommandRepo', () => {
       { command: 'rm -rf /', outcome: 'denied', ruleName: 'no-rm', criticality: 'high', action: 'deny', output: null },
     ]);
     expect(await commands.forSession(s2.id)).toEqual([]);
-  });
-
-  it('searches typed and displayed lines as substrings, newest first, with times, within what a user may see', async () => {
-    await commands.addLines([
-      { sessionId: s1.id, offset: 2, kind: 'output', text: 'root:x:0:0:root:/root:/bin/bash' },
-      { sessionId: s2.id, offset: 4, kind: 'output', text: 'cat /etc/passwd: permission denied' },
-      { sessionId: s2.id, offset: 5, kind: 'output', text: 'passwords are not here' },
-    ]);
-    const hits = await commands.search({ text: '/ETC/passwd', limit: 10 });
-    expect(hits).toEqual([{ sessionId: s2.id, offset: 4, kind: 'output', text: 'cat /etc/passwd: permission denied', at: new Date(s2.startedAt.getTime() + 4000) }]);
-    // A prefix of the last word matches; the word index alone would also find "passwords".
-    expect((await commands.search({ text: 'passw', limit: 10 })).map((h) => h.text)).toEqual(['passwords are not here', 'cat /etc/passwd: permission denied']);
-    expect((await commands.search({ text: 'rm -rf', limit: 10 })).map((h) => [h.kind, h.text])).toEqual([['command', 'rm -rf /']]);
-    expect(await commands.search({ text: 'passwd', limit: 10, sessionId: s1.id })).toEqual([]);
-    expect(await commands.search({ text: 'passwd', limit: 10, auditorUserId: 999 })).toEqual([]);
-    await expect(commands.search({ text: '/// --', limit: 10 })).rejects.toSatisfy((e) => isVigilError(e, 'BadRequest'));
-    expect(ftsQuery('a "quoted" OR NEAR(x)')).toBe('text : ("a" AND "quoted" AND "or" AND "near" AND "x")');
-    expect(ftsQuery('rm -rf /tm')).toBe('text : ("rm" AND "rf" AND "tm"*)');
   });
 });
 

@@ -219,11 +219,6 @@ const m003: Migration = {
       .addColumn('audited_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('session_audit_marks_pk', ['session_id', 'user_id'])
       .execute();
-    // Typed and displayed lines of every session, for search. The word index (unicode61) finds candidates; the
-    // repository then keeps only lines that contain the term as typed (substring, case-insensitive), so positions
-    // are not needed (detail=column: a smaller index). `sid` ("s<id>") is indexed so that a caller who sees only
-    // the sessions they audit is answered from the index rather than by filtering every match.
-    await sql`CREATE VIRTUAL TABLE session_text USING fts5(text, sid, session_id UNINDEXED, offset_s UNINDEXED, kind UNINDEXED, tokenize = 'unicode61 remove_diacritics 2', detail = column)`.execute(db);
   },
 };
 

@@ -1,5 +1,6 @@
 // Builds every SQLite repository over one open database (used by the composition root and tests).
 
+import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { AuditRepo, BlockRepo, CredentialRepo, DeviceRepo, EventRepo, GrantRepo, RoleRepo, SessionRepo, SettingsRepo, UserRepo } from '../core/ports.js';
 import { openDatabase, type OpenDatabase } from './database.js';
@@ -11,10 +12,11 @@ import { SqliteBlockRepo, SqliteEventRepo, SqliteSettingsRepo } from './event-re
 import { SqliteAuditRepo } from './audit-repo.js';
 import type { AuditNoteRepo } from '../core/audit-sessions.js';
 import type { RuleRepo } from '../core/command-rules.js';
-import type { CommandRepo, SearchIndex } from '../core/session-logs.js';
+import type { CommandRepo } from '../core/session-logs.js';
 import { SqliteAuditNoteRepo } from './audit-note-repo.js';
 import { SqliteCommandRepo } from './command-repo.js';
 import { SqliteRuleRepo } from './rule-repo.js';
+import { openSearchDb, SqliteSearchIndex } from './search-index.js';
 import type { PurgeRepo } from '../core/purge-service.js';
 import { SqlitePurgeRepo } from './purge-repo.js';
 
@@ -35,8 +37,10 @@ export interface Repos {
 
 export interface SqliteStore extends Repos {
   database: OpenDatabase;
-  /** Reconstructed commands and the search index over typed and displayed lines (issue 4). */
-  commands: CommandRepo & SearchIndex;
+  /** Reconstructed commands (issue 4). */
+  commands: CommandRepo;
+  /** The search index over typed and displayed lines, in search.db beside the database file. */
+  search: SqliteSearchIndex;
   /** Audited-command rules. */
   rules: RuleRepo;
   /** Auditors' comments and audited marks. */
@@ -44,9 +48,15 @@ export interface SqliteStore extends Repos {
   close(): Promise<void>;
 }
 
+/** The search index lives beside the database file. */
+export function searchDbPath(databaseFile: string): string {
+  return path.join(path.dirname(databaseFile), 'search.db');
+}
+
 export async function openSqliteStore(file: string, clock: Clock): Promise<SqliteStore> {
   const database = await openDatabase({ file });
   const db = database.db;
+  const search = new SqliteSearchIndex(openSearchDb(searchDbPath(file)), db);
   return {
     database,
     users: new SqliteUserRepo(db, clock),
@@ -60,9 +70,13 @@ export async function openSqliteStore(file: string, clock: Clock): Promise<Sqlit
     audit: new SqliteAuditRepo(db),
     settings: new SqliteSettingsRepo(db),
     commands: new SqliteCommandRepo(db),
+    search,
     rules: new SqliteRuleRepo(db),
     auditNotes: new SqliteAuditNoteRepo(db),
     purge: new SqlitePurgeRepo(db),
-    close: () => database.close(),
+    close: async () => {
+      search.close();
+      await database.close();
+    },
   };
 }

@@ -83,7 +83,7 @@ export interface Harness {
   completedSession(owner?: User): Promise<SessionRecord>;
   inject(method: string, url: string, token: string | null, body?: unknown): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
-  /** Reconstructed commands and the search index (issue 4). */
+  /** Reconstructed commands (issue 4); the search index is store.search. */
   commands: SqliteStore['commands'];
 }
 
@@ -123,7 +123,7 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
     logger,
     sessionVideo: { player, videos, events: store.events, commands: commandRepo },
     sessionLogs: {
-      logs: new SessionLogs({ access, sessions: store.sessions, events: store.events, eventSink: hub, commands: commandRepo, index: commandRepo, recordings: new AsciicastRecordingText(), clock }),
+      logs: new SessionLogs({ access, sessions: store.sessions, events: store.events, eventSink: hub, commands: commandRepo, index: store.search, recordings: new AsciicastRecordingText(), clock }),
       rules: new CommandRules({ rules: store.rules, audit: store.audit, clock }),
       audits: new AuditSessions({ sessions: store.sessions, users: store.users, notes: store.auditNotes, events: hub, audit: store.audit, clock }),
     },

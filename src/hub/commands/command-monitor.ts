@@ -4,18 +4,19 @@ import type { Clock } from '../../core/clock.js';
 import type { CommandRepo, SearchIndex } from '../../core/session-logs.js';
 import type { HubChange, HubLogger } from '../session-hub.js';
 import { RuleCache } from './rule-cache.js';
-import { SessionCommands, type MonitoredSession, type SessionCommandsOptions } from './session-commands.js';
+import type { RecordingIndexer } from './search-follower.js';
+import { SessionCommands, type MonitoredSession } from './session-commands.js';
 
 export interface CommandMonitorOptions {
   commands: Pick<CommandRepo, 'add' | 'setOutput'>;
   index: Pick<SearchIndex, 'addLines'>;
+  recordings?: RecordingIndexer;
   rules: RuleCache;
   /** Ends a session naming the rule (hub.drop as Vigil). */
   drop(sessionId: number, reason: string): Promise<void>;
   clock: Clock;
   logger: HubLogger;
   maxExcerpt?: number;
-  indexer?: SessionCommandsOptions['indexer'];
 }
 
 /** What the monitor watches: the hub's session changes and its live sessions. */
@@ -44,11 +45,11 @@ export class CommandMonitor {
       session: live,
       commands: this.o.commands,
       index: this.o.index,
+      recordings: this.o.recordings,
       rules: () => this.o.rules.current(),
       drop: this.o.drop,
       clock: this.o.clock,
       maxExcerpt: this.o.maxExcerpt,
-      indexer: this.o.indexer,
       onError: (what, err) => this.o.logger.error({ sessionId: live.record.sessionId, err: err instanceof Error ? err.message : String(err) }, `command log: ${what} failed`),
     });
     const detach = live.addTap({

@@ -8,7 +8,7 @@ import type { SessionRecord } from '../../core/types.js';
 import type { SessionTap } from '../live-session.js';
 import { CommandTracker, type TrackedCommand } from './command-tracker.js';
 import { HIDDEN_INPUT, InputGuard, type GuardVerdict, type InputFilter } from './input-guard.js';
-import { LineIndexer } from './line-indexer.js';
+import type { RecordingIndexer } from './search-follower.js';
 import { TextLines } from './text-lines.js';
 
 /** What the command log needs of a live session (LiveSession provides it). */
@@ -24,14 +24,16 @@ export interface MonitoredSession {
 export interface SessionCommandsOptions {
   session: MonitoredSession;
   commands: Pick<CommandRepo, 'add' | 'setOutput'>;
+  /** Where commands are indexed for search. */
   index: Pick<SearchIndex, 'addLines'>;
+  /** Indexes what the session displays, from its recording (absent: output is not indexed). */
+  recordings?: RecordingIndexer;
   rules(): Promise<readonly CompiledRule[]>;
   /** Ends the session (hub.drop), naming why. */
   drop(sessionId: number, reason: string): Promise<void>;
   clock: Clock;
   onError(what: string, err: unknown): void;
   maxExcerpt?: number;
-  indexer?: { maxQueueBytes?: number; maxIndexedBytes?: number };
 }
 
 /** What rule scopes are compared with; the credential as ACCOUNT@DEVICE whether the record holds the account alone or both. */
@@ -43,7 +45,6 @@ export class SessionCommands implements SessionTap {
   private readonly record: SessionRecord;
   private readonly scope: SessionScope;
   private readonly tracker: CommandTracker | null = null;
-  private readonly indexer: LineIndexer | null = null;
   private readonly execOutput: TextLines | null = null;
   private execExcerpt: string[] = [];
   private execExcerptSize = 0;
@@ -58,14 +59,7 @@ export class SessionCommands implements SessionTap {
     this.record = s.record;
     this.scope = scopeOf(s.record);
     if (s.record.type === 'sftp') return;
-    this.indexer = new LineIndexer({
-      sessionId: s.record.id,
-      startedAt: s.record.startedAt,
-      index: o.index,
-      clock: o.clock,
-      onError: (err) => o.onError('indexing output', err),
-      ...o.indexer,
-    });
+    if (s.record.recordingPath) o.recordings?.follow(s.record.id, s.record.recordingPath);
     const pty = s.record.cols !== null;
     if (s.record.type === 'exec') {
       this.execCommandId = this.logExec(s.record.command ?? '');
@@ -99,7 +93,6 @@ export class SessionCommands implements SessionTap {
 
   output(data: Buffer): void {
     this.tracker?.output(data);
-    this.indexer?.output(data);
     if (this.execOutput && this.execExcerptSize < (this.o.maxExcerpt ?? 2048)) this.execOutput.write(data);
   }
 
@@ -131,7 +124,7 @@ export class SessionCommands implements SessionTap {
       const id = await this.execCommandId;
       if (id !== null && text) this.write('saving an exec output excerpt', () => this.o.commands.setOutput(id, text));
     }
-    await this.indexer?.end();
+    if (this.record.type !== 'sftp' && this.record.recordingPath) this.o.recordings?.ended(this.record.id);
     // Excerpt writes are queued once their command's id is known: wait until nothing more was queued.
     for (let c = this.chain; ; c = this.chain) {
       await c;
@@ -157,11 +150,13 @@ export class SessionCommands implements SessionTap {
     return this.write('saving a command', () => this.insert(command, at, source, outcome, m));
   }
 
-  private insert(command: string, at: Date, source: 'shell' | 'exec', outcome: CommandOutcome, m: RuleMatch | null): Promise<number> {
+  private async insert(command: string, at: Date, source: 'shell' | 'exec', outcome: CommandOutcome, m: RuleMatch | null): Promise<number> {
+    const offset = this.offset(at);
+    if (command !== HIDDEN_INPUT) await this.o.index.addLines([{ sessionId: this.record.id, offset, kind: 'command', text: command }]);
     return this.o.commands.add({
         sessionId: this.record.id,
         at,
-        offset: this.offset(at),
+        offset,
         command,
         source,
         outcome,

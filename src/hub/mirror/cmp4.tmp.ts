@@ -9,10 +9,9 @@ const f = JSON.parse(readFileSync('/tmp/fail.json', 'utf8'));
   const data = createSerializer(B.term)(B.title());
   const V = freshTerminal(B.term.cols, B.term.rows); await writeAll(V.term, data);
   const buf = process.env.BUF ?? 'normal'; const line = Number(process.env.LINE);
-  const dv = describeTerminal(V.term, '') as any, dB = describeTerminal(B.term, '') as any;
-  const split = (s: string) => s.match(/(↩)?\x1b\[[0-9;]*m\d\[[^\]]*\]/g) ?? [];
-  const a = split(dB[buf].lines[line]), b = split(dv[buf].lines[line]);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) console.log(i, JSON.stringify(a[i]), JSON.stringify(b[i]));
+  const lb = (B.term.buffer as any)[buf].getLine(line), lv = (V.term.buffer as any)[buf].getLine(line);
+  console.log('wrapped', lb.isWrapped, lv.isWrapped);
+  for (let x = 0; x < B.term.cols; x++) { const cb = lb.getCell(x), cv = lv.getCell(x); const f = (c: any) => JSON.stringify([c.getChars(), c.getWidth(), c.getFgColorMode() | c.getFgColor(), c.getBgColorMode() | c.getBgColor(), c.isBold(), c.isInverse(), c.isUnderline()]); if (f(cb) !== f(cv)) console.log(x, f(cb), f(cv)); }
   // find the part of data writing that line
   console.log(JSON.stringify(data).slice(0, 0));
 })();

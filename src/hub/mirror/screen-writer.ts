@@ -116,7 +116,7 @@ class Writer {
   private emptyWithAttrs(c: number, cell: IBufferCell): void {
     this.moveTo(c);
     this.pen(cell);
-    this.out.push(WIDE, 'x');
+    this.out.push(WIDE, `\x1b[${c + 2}G`, 'x'); // 'x' over the right half empties the left one
     this.x = c + 2;
     this.junkAt = c + 1;
   }

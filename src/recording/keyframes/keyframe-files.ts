@@ -1,12 +1,13 @@
 // Keyframes on disk: building them from a finished recording (or resuming an index a crash cut short) and following a recording as it is written.
 
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import { parseHeader } from '../asciicast-format.js';
 import { SyncCastLines } from './cast-lines.js';
 import { KeyframeBuilder, type BuilderStart, type KeyframeSink, type KeyframeThresholds } from './keyframe-builder.js';
 import {
-  castHeaderLine, encodeRecord, indexHeader, isComplete, keyframePaths, readIndex,
-  KIND_END, KIND_IDLE, KIND_KEYFRAME, type KeyframeIndex,
+  castHeaderLine, encodeRecord, indexHeader, isComplete, keyframePaths, readIndex, readKeyframeSync,
+  DEFLATED, KIND_END, KIND_IDLE, KIND_KEYFRAME, type KeyframeIndex,
 } from './keyframe-index.js';
 
 /** Appends keyframes to `.keys` and their records to `.kidx`; the snapshot always lands before its record. */
@@ -35,9 +36,9 @@ class FileKeyframeSink implements KeyframeSink {
   }
 
   keyframe(k: { time: number; castOffset: number; cols: number; rows: number; data: string }): void {
-    const bytes = Buffer.from(k.data, 'utf8');
+    const bytes = deflateRawSync(Buffer.from(k.data, 'utf8'));
     writeAll(this.dataFd, bytes);
-    writeAll(this.indexFd, encodeRecord(KIND_KEYFRAME, k.time, k.castOffset, this.dataSize, { cols: k.cols, rows: k.rows, dataLength: bytes.length }));
+    writeAll(this.indexFd, encodeRecord(KIND_KEYFRAME, k.time, k.castOffset, this.dataSize, { cols: k.cols, rows: k.rows, dataLength: bytes.length, flags: DEFLATED }));
     this.dataSize += bytes.length;
   }
 
@@ -60,22 +61,6 @@ function writeAll(fd: number, buf: Buffer): void {
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
-function readKeyframeData(castPath: string, dataOffset: number, dataLength: number): string {
-  const fd = openSync(keyframePaths(castPath).data, 'r');
-  try {
-    const buf = Buffer.alloc(dataLength);
-    let got = 0;
-    while (got < dataLength) {
-      const n = readSync(fd, buf, got, dataLength - got, dataOffset + got);
-      if (n === 0) throw new Error('keyframe data ends early');
-      got += n;
-    }
-    return buf.toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Replays a recording file into keyframe files, from its start or from the last keyframe of an
  * existing index. Whole lines only: a line still being written is read on a later `poll`.
@@ -93,7 +78,7 @@ export class KeyframeFollower {
     // 64 KiB (grown for longer lines): the worker may follow hundreds of sessions at once.
     this.lines = new SyncCastLines(this.castFd, last ? last.castOffset : 0, 64 * 1024);
     if (resumeFrom && last) {
-      const data = readKeyframeData(castPath, last.dataOffset, last.dataLength);
+      const data = readKeyframeSync(castPath, last);
       const headerLine = castHeaderLine(castPath);
       if (!headerLine) throw new Error(`${castPath} has no asciicast header`);
       this.start({ kind: 'keyframe', time: last.time, cols: last.cols, rows: last.rows, data }, headerLine, resumeFrom);

@@ -8,7 +8,7 @@ import { describeTerminal, diffStates } from '../../hub/mirror/mirror-test-helpe
 import { CastFile, prng, trickyChunks, writeInteractiveCast } from '../../../test/helpers/synthetic-cast.js';
 import { lineEvent, SyncCastLines } from './cast-lines.js';
 import { buildKeyframes, KeyframeFollower } from './keyframe-files.js';
-import { keyframeAt, keyframePaths, readIndex, type KeyframeIndex } from './keyframe-index.js';
+import { keyframeAt, keyframePaths, readIndex, readKeyframeSync, type KeyframeIndex } from './keyframe-index.js';
 import { ReplayTerminal } from './replay-terminal.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-kf-'));
@@ -40,13 +40,7 @@ function stateAt(castPath: string, index: KeyframeIndex, t: number, cols: number
   replayUntil(castPath, full, 0, t);
   const kf = keyframeAt(index.keyframes, t);
   const seek = new ReplayTerminal(kf ?? { cols, rows });
-  if (kf) {
-    const fd = fs.openSync(keyframePaths(castPath).data, 'r');
-    const buf = Buffer.alloc(kf.dataLength);
-    fs.readSync(fd, buf, 0, kf.dataLength, kf.dataOffset);
-    fs.closeSync(fd);
-    seek.write(buf.toString('utf8'));
-  }
+  if (kf) seek.write(readKeyframeSync(castPath, kf));
   replayUntil(castPath, seek, kf ? kf.castOffset : 0, t);
   const out = { full: describeTerminal(full.term, full.windowTitle), seek: describeTerminal(seek.term, seek.windowTitle) };
   full.dispose();

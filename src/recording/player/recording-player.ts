@@ -7,7 +7,7 @@
 import { open, stat } from 'node:fs/promises';
 import { readHeader } from '../asciicast-reader.js';
 import { AsyncCastLines, lineEvent, lineTime } from '../keyframes/cast-lines.js';
-import { isComplete, keyframeAt, keyframePaths, readIndex, type IdlePeriod, type KeyframeIndex } from '../keyframes/keyframe-index.js';
+import { isComplete, keyframeAt, keyframePaths, readIndex, readKeyframe, type IdlePeriod, type KeyframeIndex } from '../keyframes/keyframe-index.js';
 
 /** Duration, first size and idle periods of a recording. */
 export interface PlayerTimeline {
@@ -103,7 +103,7 @@ export class RecordingPlayer {
     const seek = 'at' in q;
     const t = Math.max(0, Math.min(seek ? q.at : q.after, duration));
     const kf = keyframeAt(c.index.keyframes, t);
-    const keyframe = seek && kf ? { time: kf.time, cols: kf.cols, rows: kf.rows, data: await this.keyframeData(castPath, kf.dataOffset, kf.dataLength) } : null;
+    const keyframe = seek && kf ? { time: kf.time, cols: kf.cols, rows: kf.rows, data: await readKeyframe(castPath, kf) } : null;
     const fh = await open(castPath, 'r');
     try {
       const lines = new AsyncCastLines(fh, kf ? kf.castOffset : 0);
@@ -160,17 +160,5 @@ export class RecordingPlayer {
     this.cache.set(castPath, entry);
     if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
     return entry;
-  }
-
-  private async keyframeData(castPath: string, offset: number, length: number): Promise<string> {
-    const fh = await open(keyframePaths(castPath).data, 'r');
-    try {
-      const buf = Buffer.alloc(length);
-      const { bytesRead } = await fh.read(buf, 0, length, offset);
-      if (bytesRead !== length) throw new Error('keyframe data ends early');
-      return buf.toString('utf8');
-    } finally {
-      await fh.close();
-    }
   }
 }

@@ -1,9 +1,9 @@
 // Replays a recording into a real terminal from any point: the screen at the start time at once (keyframe + events), then output as it happened.
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { lineEvent, SyncCastLines } from '../keyframes/cast-lines.js';
 import { buildKeyframes } from '../keyframes/keyframe-files.js';
-import { keyframeAt, keyframePaths } from '../keyframes/keyframe-index.js';
+import { keyframeAt, readKeyframeSync } from '../keyframes/keyframe-index.js';
 
 export interface PlaybackOptions {
   castPath: string;
@@ -35,16 +35,7 @@ export function* playback(o: PlaybackOptions): Generator<PlaybackStep> {
   const index = buildKeyframes(o.castPath);
   const kf = keyframeAt(index.keyframes, from);
   let first = '\x1bc';
-  if (kf) {
-    const buf = Buffer.alloc(kf.dataLength);
-    const dfd = openSync(keyframePaths(o.castPath).data, 'r');
-    try {
-      readSync(dfd, buf, 0, kf.dataLength, kf.dataOffset);
-    } finally {
-      closeSync(dfd);
-    }
-    first += buf.toString('utf8');
-  }
+  if (kf) first += readKeyframeSync(o.castPath, kf);
   const fd = openSync(o.castPath, 'r');
   try {
     const lines = new SyncCastLines(fd, kf ? kf.castOffset : 0);

@@ -28,11 +28,8 @@ export function SessionVideoWindow({ session, onClose }: SessionVideoWindowProps
 
   const busy = job?.state === 'queued' || job?.state === 'running';
 
-  // A job started earlier (by anyone) shows at once; a missing endpoint or job just shows nothing here.
-  useEffect(() => {
-    videoApi.status(session.id).then(setJob, () => undefined);
-  }, [session.id]);
-
+  // No status probe on open: an MP4 made earlier comes back at once (200, done) when Generate is pressed,
+  // and a probe would answer 404 for most sessions (noise in the browser console).
   // Poll while the MP4 is being made.
   useEffect(() => {
     if (!busy) return;
