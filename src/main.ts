@@ -1,6 +1,8 @@
 // The composition root: the one place that builds concrete objects (store, vault, hub, gateway, API) and wires them.
 
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import * as OTPAuth from 'otpauth';
 import { systemClock, type Clock } from './core/clock.js';
@@ -17,6 +19,29 @@ import { SshAuthenticator } from './gateway/ssh/auth.js';
 import { TargetConnector } from './gateway/ssh/target.js';
 import { SshGateway } from './gateway/ssh/server.js';
 import { loadOrCreateHostKey, nativeCryptoLoaded } from './gateway/ssh/host-key.js';
+import { startApi } from './api/app.js';
+import { createTotpVerifier } from './api/totp.js';
+import { AuthService } from './core/auth-service.js';
+import { SessionAccess } from './core/session-access.js';
+import { VaultAdmin } from './core/vault-admin.js';
+import { SqliteTokenRepo } from './store/token-repo.js';
+import { validatePrivateKey } from './cli/key-check.js';
+import { verifyRecording } from './recording/integrity.js';
+import { FsPurgeFiles } from './core/purge-files.js';
+import { PurgeService } from './core/purge-service.js';
+import { SettingsService } from './core/settings-service.js';
+import { PurgeJob } from './hub/purge-job.js';
+import { AuditSessions } from './core/audit-sessions.js';
+import { CommandRules } from './core/command-rules.js';
+import { SessionLogs } from './core/session-logs.js';
+import { AsciicastRecordingText } from './hub/commands/recording-text.js';
+import { RecordingPlayer } from './recording/player/recording-player.js';
+import { VideoJobs } from './recording/video/video-jobs.js';
+import { KeyframeService } from './recording/keyframes/keyframe-service.js';
+import { renderVideo } from './recording/video/video-renderer.js';
+import { playback } from './recording/player/terminal-playback.js';
+import type { ApiDeps } from './api/context.js';
+import type { LiveViewerSource } from './api/live-source.js';
 
 export interface AdminContextOptions {
   dataDir: string;
@@ -32,6 +57,10 @@ export interface AdminContext {
   secretBox: SecretBox;
   hasher: PasswordHasher;
   clock: Clock;
+  verifyRecording: typeof verifyRecording;
+  /** Session Video for `vigil sessions video` and `vigil sessions play` (run in the CLI's own process). */
+  renderVideo: typeof renderVideo;
+  playback: typeof playback;
   close(): Promise<void>;
 }
 
@@ -43,7 +72,7 @@ export async function openAdmin(opts: AdminContextOptions): Promise<AdminContext
   await store.roles.seed(SEEDED_ROLES);
   const secretBox = new AesGcmSecretBox(loadMasterKey(paths.masterKey, opts.masterKey));
   const hasher = new ScryptPasswordHasher({ N: opts.passwordHashCost });
-  return { store, secretBox, hasher, clock, close: () => store.close() };
+  return { store, secretBox, hasher, clock, verifyRecording, renderVideo, playback, close: () => store.close() };
 }
 
 /** Field names whose values never reach a log line, at any depth pino can address. */
@@ -85,6 +114,9 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
     if (native) logger.info({ nativeCrypto: true }, 'ssh2 native crypto binding loaded');
     else logger.warn({ nativeCrypto: false }, 'ssh2 native crypto binding NOT loaded: SSH throughput will be about 3x lower (rebuild ssh2 with a C++ toolchain)');
 
+    // Keyframes for Session Video seek: a worker thread follows each recording as it is written.
+    const keyframes = new KeyframeService({ onError: (file, error) => logger.warn({ file, error }, 'keyframe indexing failed') });
+    closers.push(() => keyframes.close());
     const hub = new SessionHub({
       sessions: store.sessions,
       events: store.events,
@@ -92,6 +124,7 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
       recordings: new FileRecordingStore({ dir: paths.recordings }),
       clock,
       logger,
+      keyframes,
     });
     const recovered = await hub.recover();
     if (recovered > 0) logger.warn({ sessions: recovered }, 'sessions left active by a previous run closed as interrupted');
@@ -124,9 +157,46 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
     closers.push(() => gateway.close(), () => hub.shutdown());
     logger.info({ host: sshAddress.host, port: sshAddress.port }, 'ssh gateway listening');
 
-    // API server wired here: build it from `store`, `hub`, `hasher`, `secretBox` and `clock`, listen on
-    // config.httpListen, push its close() onto `closers`, and return its bound address as httpAddress.
-    const httpAddress = { host: config.httpListen.host, port: config.httpListen.port };
+    const settings = new SettingsService({ settings: store.settings, audit: store.audit, clock, users: store.users });
+    const purgeJob = new PurgeJob({
+      purge: new PurgeService({
+        repo: store.purge,
+        files: new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos, root: paths.root }),
+        clock,
+        retentionDays: () => settings.retentionDays(),
+      }),
+      logger,
+    });
+    purgeJob.start();
+    closers.push(() => purgeJob.stop());
+
+    const verifyTotp = createTotpVerifier(store.users, secretBox, clock);
+    const access = new SessionAccess({ sessions: store.sessions, users: store.users, blocks: store.blocks, audit: store.audit, events: hub, live: hub, clock });
+    const api = await startApi(
+      {
+        auth: new AuthService({ users: store.users, roles: store.roles, tokens: new SqliteTokenRepo(store.database.db), hasher, audit: store.audit, clock, verifyTotp }),
+        access,
+        userAdmin: new UserAdmin(store.users, store.roles, hasher, store.audit, clock),
+        vaultAdmin: new VaultAdmin(store.devices, store.credentials, store.grants, store.users, secretBox, store.audit, clock, { validatePrivateKey }),
+        hub,
+        liveSource: (id) => liveSourceOf(hub, id),
+        users: store.users,
+        blocks: store.blocks,
+        devices: store.devices,
+        credentials: store.credentials,
+        grants: store.grants,
+        audit: store.audit,
+        settings: store.settings,
+        clock,
+        logger: logger.child({ component: 'api' }),
+        sessionVideo: buildSessionVideo({ store, paths, keyframes, logger, closers }),
+        sessionLogs: buildSessionLogs({ store, hub, access, clock }),
+      },
+      { host: config.httpListen.host, port: config.httpListen.port, webRoot: webRoot(), secureCookies: false },
+    );
+    closers.push(() => api.close());
+    const httpAddress = api.address;
+    logger.info({ host: httpAddress.host, port: httpAddress.port }, 'web console and API listening');
 
     let stopping: Promise<void> | null = null;
     return {
@@ -155,4 +225,43 @@ function verifyTotpCode(base32Secret: string, code: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The built console (dist/web) beside the compiled code or the sources; undefined when not built. */
+function webRoot(): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [path.resolve(here, 'web'), path.resolve(here, '../dist/web')]) {
+    if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
+  }
+  return undefined;
+}
+
+/** Session Video: the player's reads (keyframes completed by the worker when missing) and the MP4 jobs (one render at a time). */
+function buildSessionVideo(o: {
+  store: SqliteStore;
+  paths: ReturnType<typeof dataPaths>;
+  keyframes: KeyframeService;
+  logger: Logger;
+  closers: Array<() => Promise<void>>;
+}): ApiDeps['sessionVideo'] {
+  const videos = new VideoJobs({ videosDir: o.paths.videos, onError: (sessionId, error) => o.logger.warn({ sessionId, error }, 'video generation failed') });
+  o.closers.push(() => videos.close());
+  const player = new RecordingPlayer({ ensureIndex: (p) => o.keyframes.ensure(p) });
+  return { player, videos, events: o.store.events, commands: o.store.commands };
+}
+
+/** Session Logs, audited-command rules and Sessions for audit. */
+function buildSessionLogs(o: { store: SqliteStore; hub: SessionHub; access: SessionAccess; clock: Clock }): ApiDeps['sessionLogs'] {
+  const { store, hub, access, clock } = o;
+  return {
+    logs: new SessionLogs({ access, sessions: store.sessions, events: store.events, eventSink: hub, commands: store.commands, index: store.search, recordings: new AsciicastRecordingText(), clock }),
+    rules: new CommandRules({ rules: store.rules, audit: store.audit, clock }),
+    audits: new AuditSessions({ sessions: store.sessions, users: store.users, notes: store.auditNotes, events: hub, audit: store.audit, clock }),
+  };
+}
+
+/** The live mirror of an active session, as the Live Stream route reads it. */
+function liveSourceOf(hub: SessionHub, id: number): LiveViewerSource | null {
+  const live = hub.get(id) as (ReturnType<SessionHub['get']> & { viewers?: LiveViewerSource }) | undefined;
+  return live?.viewers ?? null;
 }

@@ -1,7 +1,6 @@
 // `vigil sessions play ID [--speed N] [--from SECONDS]`: replays a completed session in this terminal, starting anywhere at once.
 
 import type { Command } from 'commander';
-import { playback } from '../recording/player/terminal-playback.js';
 import { UsageError, withAdmin, type CliIO } from './context.js';
 import { findRecording, recordCliAccess } from './video.js';
 
@@ -26,10 +25,10 @@ export function registerPlay(sessions: Command, io: CliIO): void {
     .option('--idle-limit <seconds>', 'shorten pauses longer than this (0 keeps them)', positive('--idle-limit', 1e6), 2)
     .action(async (ref: string, opts: { speed: number; from: number; idleLimit: number }, cmd: Command) => {
       if (opts.speed === 0) throw new UsageError('--speed must be more than 0');
-      const s = await withAdmin(cmd, io, async ({ admin }) => {
+      const { s, playback } = await withAdmin(cmd, io, async ({ admin }) => {
         const found = await findRecording(admin.store.sessions, ref);
         await recordCliAccess(admin.store, found, 'Session Play', 'session.play', `vigil sessions play from ${opts.from} s`, admin.clock.now());
-        return found;
+        return { s: found, playback: admin.playback };
       });
       io.stderr(`session ${s.id} (${s.sessionId}), ${s.user} on ${s.credential}@${s.device}; Ctrl-C stops\n`);
       let stopped = false;

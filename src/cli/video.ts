@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import { VigilError } from '../core/errors.js';
 import type { AuditRepo, EventRepo, SessionRepo } from '../core/ports.js';
 import type { SessionEventName, SessionRecord } from '../core/types.js';
-import { renderVideo } from '../recording/video/video-renderer.js';
 import { cliActor, UsageError, withAdmin, type CliIO } from './context.js';
 
 /** A completed session with a recording on disk, by its number (ID column) or Session ID; explains why not otherwise. */
@@ -57,7 +56,7 @@ export function registerVideo(sessions: Command, io: CliIO): void {
       const result = await withAdmin(cmd, io, async ({ admin }) => {
         const s = await findRecording(admin.store.sessions, ref);
         let shown = -1;
-        const r = await renderVideo({
+        const r = await admin.renderVideo({
           castPath: s.recordingPath,
           outPath: opts.output,
           startedAt: s.startedAt,

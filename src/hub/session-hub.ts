@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { VigilError } from '../core/errors.js';
 import type { BlockRepo, EventRepo, RecordingStore, SessionRepo } from '../core/ports.js';
 import type { SessionEventName, SessionProtocol, SessionRecord, SessionType } from '../core/types.js';
-import { LiveSession, type SessionOutcome } from './live-session.js';
+import { LiveSession, type SessionOutcome, type SessionTap } from './live-session.js';
 import { formatBlockTime, MESSAGES } from './messages.js';
 
 /** Minimal logger the hub needs (pino satisfies it). */
@@ -27,6 +27,8 @@ export interface SessionHubOptions {
   newSessionId?: () => string;
   /** How often live byte counters are saved (ms). */
   counterIntervalMs?: number;
+  /** Writes keyframes beside each recording while its session runs (Session Video seek); optional. */
+  keyframes?: { track(castPath: string): SessionTap };
 }
 
 /** Who the session belongs to and where it goes. */
@@ -142,6 +144,8 @@ export class SessionHub {
       },
     });
     this.live.set(record.id, session);
+    // The keyframe writer reads the recording file back off the relay path; the tap only tells it when the session ends.
+    if (this.o.keyframes) session.addTap(this.o.keyframes.track(recorder.path));
     await this.event(record.id, req.user.id, req.user.username, 'Started', `${record.type}${req.command ? `: ${req.command}` : ''}`);
     this.o.logger.info({ sessionId, user: req.user.username, target: `${req.credential.label}@${req.device.name}`, type: req.type }, 'session started');
     this.emit({ kind: 'started', session: record });
