@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
+      'web/vitest.config.ts',
       {
         extends: true,
         test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['web/**', 'node_modules/**'] },
