@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { dataPaths, type VigilConfig } from './core/config.js';
 import { SEEDED_ROLES } from './core/permissions.js';
 import { UserAdmin } from './core/user-admin.js';
-import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
+import { openSqliteStore, searchDbPath, type SqliteStore } from './store/sqlite-store.js';
 import { AesGcmSecretBox, loadMasterKey } from './vault/secret-box.js';
 import { ScryptPasswordHasher } from './vault/password-hasher.js';
 import type { PasswordHasher, SecretBox } from './core/ports.js';
@@ -35,6 +35,9 @@ import { AuditSessions } from './core/audit-sessions.js';
 import { CommandRules } from './core/command-rules.js';
 import { SessionLogs } from './core/session-logs.js';
 import { AsciicastRecordingText } from './hub/commands/recording-text.js';
+import { CommandMonitor } from './hub/commands/command-monitor.js';
+import { RuleCache } from './hub/commands/rule-cache.js';
+import { SearchFollower } from './hub/commands/search-follower.js';
 import { RecordingPlayer } from './recording/player/recording-player.js';
 import { VideoJobs } from './recording/video/video-jobs.js';
 import { KeyframeService } from './recording/keyframes/keyframe-service.js';
@@ -126,6 +129,22 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
       logger,
       keyframes,
     });
+    // Command log: reconstruction, real-time rules and the search index (a worker thread reading the recordings).
+    const ruleCache = new RuleCache(store.rules);
+    const searchFollower = SearchFollower.start({ file: searchDbPath(paths.database) }, logger);
+    const monitor = new CommandMonitor({
+      commands: store.commands,
+      index: searchFollower,
+      recordings: searchFollower,
+      rules: ruleCache,
+      drop: (id, reason) => hub.drop(id, { userId: null, username: 'Vigil' }, reason),
+      clock,
+      logger,
+    });
+    monitor.watch(hub);
+    hub.setAdmission((s) => monitor.admit(s));
+    // Stopped after the hub (closers run in reverse): the logs of the sessions it ends are written first.
+    closers.push(() => searchFollower.stop(), () => monitor.idle());
     const recovered = await hub.recover();
     if (recovered > 0) logger.warn({ sessions: recovered }, 'sessions left active by a previous run closed as interrupted');
 
@@ -190,7 +209,7 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
         clock,
         logger: logger.child({ component: 'api' }),
         sessionVideo: buildSessionVideo({ store, paths, keyframes, logger, closers }),
-        sessionLogs: buildSessionLogs({ store, hub, access, clock }),
+        sessionLogs: buildSessionLogs({ store, hub, access, clock, ruleCache }),
       },
       { host: config.httpListen.host, port: config.httpListen.port, webRoot: webRoot(), secureCookies: false },
     );
@@ -251,11 +270,14 @@ function buildSessionVideo(o: {
 }
 
 /** Session Logs, audited-command rules and Sessions for audit. */
-function buildSessionLogs(o: { store: SqliteStore; hub: SessionHub; access: SessionAccess; clock: Clock }): ApiDeps['sessionLogs'] {
+function buildSessionLogs(o: { store: SqliteStore; hub: SessionHub; access: SessionAccess; clock: Clock; ruleCache: RuleCache }): ApiDeps['sessionLogs'] {
   const { store, hub, access, clock } = o;
+  const rules = new CommandRules({ rules: store.rules, audit: store.audit, clock });
+  // A rule changed through the API applies to the next Enter; one changed by the CLI within the cache's 2 s.
+  rules.onChange(() => o.ruleCache.invalidate());
   return {
     logs: new SessionLogs({ access, sessions: store.sessions, events: store.events, eventSink: hub, commands: store.commands, index: store.search, recordings: new AsciicastRecordingText(), clock }),
-    rules: new CommandRules({ rules: store.rules, audit: store.audit, clock }),
+    rules,
     audits: new AuditSessions({ sessions: store.sessions, users: store.users, notes: store.auditNotes, events: hub, audit: store.audit, clock }),
   };
 }

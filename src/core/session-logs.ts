@@ -58,9 +58,9 @@ export interface SearchIndex {
   addLines(lines: readonly IndexedLine[]): Promise<void>;
   /**
    * Lines containing `text` (case-insensitive substring), newest sessions first; only sessions `auditorUserId`
-   * audits when given, only `sessionId` when given.
+   * audits when given, only `sessionId` when given; at most `perSession` lines of any one session.
    */
-  search(q: { text: string; auditorUserId?: number; sessionId?: number; limit: number }): Promise<SearchHit[]>;
+  search(q: { text: string; auditorUserId?: number; sessionId?: number; limit: number; perSession?: number }): Promise<SearchHit[]>;
 }
 
 /** Reads a recording's displayed text (adapters: asciicast reader). */
@@ -189,7 +189,7 @@ export class SessionLogs {
       const audits = await this.o.sessions.query({ auditorUserId: actor.userId, pageSize: 1 } satisfies SessionQuery);
       if (audits.total === 0) throw VigilError.denied('You may not view sessions');
     }
-    const hits = await this.o.index.search({ text: q, limit: MAX_SEARCH_ROWS, ...(restricted ? { auditorUserId: actor.userId } : {}) });
+    const hits = await this.o.index.search({ text: q, limit: MAX_SEARCH_ROWS, perSession: MATCHES_PER_SESSION, ...(restricted ? { auditorUserId: actor.userId } : {}) });
     const bySession = new Map<number, LogMatch[]>();
     for (const h of hits) {
       let list = bySession.get(h.sessionId);

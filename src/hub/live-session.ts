@@ -19,6 +19,19 @@ export interface SessionTap {
   end(): void;
 }
 
+/** How an input filter reaches both ends: bytes for the target, and bytes shown to the user as if the target sent them. */
+export interface InputFilterIO {
+  toTarget(data: Buffer): void;
+  /** Shown to the user, recorded and seen by taps (live viewers) like target output. */
+  toUser(data: Buffer): void;
+}
+
+/**
+ * Decides what of a user input chunk reaches the target (the command rules: hub/commands/input-guard.ts). Returns a
+ * promise only when it holds input; the adapter then holds later chunks until it resolves, so input stays in order.
+ */
+export type InputFilter = (data: Buffer, io: InputFilterIO) => void | Promise<void>;
+
 /** How a session ended, as the adapter saw it. */
 export interface SessionOutcome {
   status?: Exclude<SessionStatus, 'active'>;
@@ -49,6 +62,7 @@ export class LiveSession {
   private control: SessionControl | null = null;
   private blockedBy: string | null = null;
   private readonly taps = new Set<SessionTap>();
+  private filter: InputFilter | null = null;
   private ending: Promise<SessionRecord> | null = null;
   /** Set when the hub decided the end (drop), so the adapter's later end() keeps that outcome. */
   private forcedOutcome: SessionOutcome | null = null;
@@ -116,6 +130,15 @@ export class LiveSession {
     this.rows = rows;
     this.deps.recorder?.resize(cols, rows);
     for (const t of this.taps) t.resize(cols, rows);
+  }
+
+  /** Sets the filter user input passes through after it is recorded (null: input goes straight to the target). */
+  setInputFilter(filter: InputFilter | null): void {
+    this.filter = filter;
+  }
+
+  get inputFilter(): InputFilter | null {
+    return this.filter;
   }
 
   addTap(tap: SessionTap): () => void {

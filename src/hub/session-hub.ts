@@ -79,6 +79,21 @@ export class SessionHub {
     this.emitter.emit('change', c);
   }
 
+  private admission: ((s: LiveSession) => Promise<string | null>) | null = null;
+
+  /**
+   * Sets the check a session passes after it started and before its channel to the target opens (the command
+   * rules refusing an exec command). It resolves with the reason shown to the user, or null to go on.
+   */
+  setAdmission(check: ((s: LiveSession) => Promise<string | null>) | null): void {
+    this.admission = check;
+  }
+
+  /** The admission check of a started session: null to go on, else why it is refused. */
+  async admit(s: LiveSession): Promise<string | null> {
+    return this.admission ? this.admission(s) : null;
+  }
+
   get(id: number): LiveSession | undefined {
     return this.live.get(id);
   }

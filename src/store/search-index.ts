@@ -100,7 +100,7 @@ export class SqliteSearchIndex implements SearchIndex {
     this.writer.insert(lines);
   }
 
-  async search(q: { text: string; auditorUserId?: number; sessionId?: number; limit: number }): Promise<SearchHit[]> {
+  async search(q: { text: string; auditorUserId?: number; sessionId?: number; limit: number; perSession?: number }): Promise<SearchHit[]> {
     const words = ftsQuery(q.text);
     if (!words) throw VigilError.badRequest('the search term needs at least one letter or digit', { field: 'q' });
     let match = words;
@@ -114,11 +114,19 @@ export class SqliteSearchIndex implements SearchIndex {
     }
     const needle = q.text.toLowerCase();
     const found: FtsRow[] = [];
+    const perSession = new Map<number, number>();
+    const keep = (r: FtsRow): boolean => {
+      if (found.length >= q.limit || !r.text.toLowerCase().includes(needle)) return false;
+      const n = perSession.get(r.session_id) ?? 0;
+      if (q.perSession !== undefined && n >= q.perSession) return false;
+      perSession.set(r.session_id, n + 1);
+      return true;
+    };
     let before = Number.MAX_SAFE_INTEGER;
     // Newest first by rowid; the word index narrows, the substring test decides.
     for (let scanned = 0; found.length < q.limit && scanned < MAX_SCANNED; scanned += PAGE) {
       const rows = (only === null ? this.query.all(match, before) : this.queryIn.all(match, only, before)) as FtsRow[];
-      for (const r of rows) if (r.text.toLowerCase().includes(needle) && found.length < q.limit) found.push(r);
+      for (const r of rows) if (keep(r)) found.push(r);
       if (rows.length < PAGE) break;
       before = rows[rows.length - 1].rowid;
     }

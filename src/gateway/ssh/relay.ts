@@ -1,5 +1,6 @@
 // Relays one session channel between the user and the target by hand (no pipe(): it loses the exit status),
-// with flow control both ways, recording through the live session, and the hub's notify/disconnect.
+// with flow control both ways, recording through the live session, its input filter (command rules), and the hub's
+// notify/disconnect.
 
 import type { ClientChannel, ServerChannel } from 'ssh2';
 import type { Writable } from 'node:stream';
@@ -47,6 +48,9 @@ export class Relay implements SessionControl {
   private targetClosed = false;
   private userClosed = false;
   private inputPaused = false;
+  /** Input that came while the session's input filter held a chunk (checking a command line): sent after it, in order. */
+  private held: Buffer[] | null = null;
+  private afterRelease: (() => void) | null = null;
   private readonly maxBacklog: number;
   private resolveDone!: (r: RelayResult) => void;
   readonly done: Promise<RelayResult>;
@@ -92,12 +96,17 @@ export class Relay implements SessionControl {
     target.on('drain', () => {
       if (this.inputPaused) {
         this.inputPaused = false;
-        user.resume();
+        if (!this.held) user.resume();
       }
     });
     // EOF from the user is passed on as EOF (half-close): `ssh host cmd </dev/null` must still see its output.
     user.on('end', () => {
-      if (!this.targetClosed) target.end();
+      const eof = () => {
+        if (!this.targetClosed) target.end();
+      };
+      // Input held by the filter goes out before the EOF.
+      if (this.held) this.afterRelease = eof;
+      else eof();
     });
     user.on('close', () => this.userGone());
     user.resume();
@@ -131,6 +140,47 @@ export class Relay implements SessionControl {
   private toTarget(d: Buffer): void {
     // A blocked user's keystrokes are dropped here, never reaching the target or the recording.
     if (!(this.o.recordData === false ? this.o.live.opaque('in', d.length) : this.o.live.input(d))) return;
+    if (this.held) this.held.push(d);
+    else this.filtered(d);
+  }
+
+  /** Through the session's input filter (command rules), which may hold an Enter until the line is checked. */
+  private filtered(d: Buffer): void {
+    const filter = this.o.recordData === false ? null : this.o.live.inputFilter;
+    if (!filter) return this.sendToTarget(d);
+    const holding = filter(d, this.filterIO);
+    if (!holding) return;
+    this.held = [];
+    this.o.user.pause();
+    holding
+      .catch((err: unknown) => this.o.logger.error({ sessionId: this.o.live.record.sessionId, err: errMessage(err) }, 'input filter failed; the held input was not sent'))
+      .finally(() => this.release());
+  }
+
+  private release(): void {
+    const pending = this.held ?? [];
+    this.held = null;
+    while (pending.length && !this.held) this.filtered(pending.shift()!);
+    if (this.held) {
+      (this.held as Buffer[]).push(...pending);
+      return;
+    }
+    if (!this.inputPaused && !this.userClosed) this.o.user.resume();
+    const after = this.afterRelease;
+    this.afterRelease = null;
+    after?.();
+  }
+
+  private readonly filterIO = {
+    toTarget: (d: Buffer) => this.sendToTarget(d),
+    toUser: (d: Buffer) => {
+      this.o.live.output(d);
+      if (!this.userFinishing && !this.userClosed) this.o.user.write(d);
+    },
+  };
+
+  private sendToTarget(d: Buffer): void {
+    if (this.targetClosed) return;
     if (!this.o.target.write(d) && !this.inputPaused) {
       this.inputPaused = true;
       this.o.user.pause();

@@ -211,6 +211,13 @@ export class SessionChannel {
       return;
     }
     this.live = live;
+    // The command rules may refuse an exec command before it ever reaches the target.
+    const refusal = await this.d.hub.admit(live);
+    if (refusal) {
+      if (!live.ended) await live.end({ status: 'failed', exitStatus: null, reason: refusal, errorMessage: refusal });
+      this.refuse(channel, `Vigil: ${refusal}.`);
+      return;
+    }
     let target: ClientChannel;
     try {
       target = await this.openTargetChannel(type, command, conn);

@@ -27,6 +27,7 @@ export interface MonitoredHub {
 
 export class CommandMonitor {
   private readonly finishing = new Set<Promise<void>>();
+  private readonly live = new Map<number, SessionCommands>();
 
   constructor(private readonly o: CommandMonitorOptions) {}
 
@@ -52,17 +53,24 @@ export class CommandMonitor {
       maxExcerpt: this.o.maxExcerpt,
       onError: (what, err) => this.o.logger.error({ sessionId: live.record.sessionId, err: err instanceof Error ? err.message : String(err) }, `command log: ${what} failed`),
     });
+    this.live.set(live.record.id, s);
     const detach = live.addTap({
       output: (d) => s.output(d),
       resize: (c, r) => s.resize(c, r),
       end: () => {
         detach();
+        this.live.delete(live.record.id);
         const done = s.done();
         this.finishing.add(done);
         void done.finally(() => this.finishing.delete(done));
       },
     });
     return s;
+  }
+
+  /** The hub's admission check: an exec command a deny or interrupt rule matches is refused, naming the rule. */
+  async admit(session: { record: { id: number } }): Promise<string | null> {
+    return (await this.live.get(session.record.id)?.refusal()) ?? null;
   }
 
   /** Resolves once the logs of the sessions that ended are stored (tests, shutdown). */

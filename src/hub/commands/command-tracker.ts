@@ -3,8 +3,10 @@
 //
 // Invariants:
 // - output(), input() and resize() only queue; the queue is drained off the relay path, one xterm write at a time
-//   (flow control). When more than maxBacklog bytes of output wait, all but the tail is skipped (bulk output; the
-//   alternate-screen switch in the skipped part is kept) and the line being typed is forgotten.
+//   (flow control). Output is parsed at once only when something needs the screen (keys, a pending commit, an
+//   excerpt); otherwise when it pauses, and a stream of it is cut to its tail unparsed: bulk output costs a few
+//   indexOf calls here, not xterm's ~25 MB/s parse. When more than maxBacklog bytes wait while the screen is needed,
+//   all but the tail is skipped too and the line being typed is forgotten. Skips keep the last alternate-screen switch.
 // - Input is handled in order with output: a key is applied only once all output received before it is parsed, so
 //   "the prompt" is what the line showed when the first key of the line arrived.
 // - Enter does not commit at once: the echo of the keys before it may still be on its way. The line is read at the
@@ -48,6 +50,10 @@ export interface CommandTrackerOptions {
   tailBytes?: number;
   batchBytes?: number;
   commitTimeoutMs?: number;
+  /** Output queued, while nobody needs the screen, beyond which all but the tail is dropped unparsed (default 256 KiB). */
+  lazyBacklog?: number;
+  /** How long output must pause before it is parsed when nobody needs the screen (default 50 ms). */
+  idleParseMs?: number;
   /** At most this many `\`-continued lines make one command (default 50). */
   maxParts?: number;
   /**
@@ -102,6 +108,10 @@ export class CommandTracker {
   private parts: string[] = [];
   private excerpt: { cmd: TrackedCommand; lines: string[]; size: number } | null = null;
   private lastArrival = 0;
+  private lazyTimer: NodeJS.Timeout | null = null;
+  /** Output was dropped without parsing; resyncAlt is the last alternate-screen switch it held. */
+  private resync = false;
+  private resyncAlt = '';
   /** An input entry had to wait for a commit: the line it starts was typed ahead. */
   private waited = false;
   private readonly idleWaiters = new Set<() => void>();
@@ -118,7 +128,8 @@ export class CommandTracker {
     if (this.disposed || data.length === 0) return;
     this.q.push({ kind: 'o', data, at: this.now() });
     this.lastArrival = Date.now();
-    this.schedule();
+    if (this.urgent()) this.schedule();
+    else this.defer();
   }
 
   /** Keys that reached the target (a denied Enter is never given here). */
@@ -148,6 +159,7 @@ export class CommandTracker {
     if (this.disposed) return;
     this.disposed = true;
     this.clearCommitTimer();
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
     this.q.clear();
     this.term.dispose();
     for (const w of this.idleWaiters) w();
@@ -164,6 +176,8 @@ export class CommandTracker {
    */
   async settle(quietMs = 30, maxMs = 400): Promise<void> {
     const deadline = Date.now() + maxMs;
+    // Someone needs the screen now: lazily held output is parsed at once.
+    if (!this.idle()) this.schedule();
     for (;;) {
       if (this.disposed) return;
       const idle = this.idle();
@@ -212,7 +226,36 @@ export class CommandTracker {
     return !this.inFlight && this.q.empty && this.deferred.length === 0;
   }
 
+  /**
+   * The screen is needed now when keys wait, a line awaits its commit, an excerpt is being collected or someone
+   * waits in settle(). Otherwise output is parsed lazily (see defer).
+   */
+  private urgent(): boolean {
+    return this.commit !== null || this.deferred.length > 0 || this.excerpt !== null || this.idleWaiters.size > 0 || this.ended || this.q.hasKeys();
+  }
+
+  /**
+   * Nobody needs the screen yet: parse once output pauses (idleParseMs), and meanwhile keep only the tail of a
+   * stream of output, unparsed, so that bulk output costs next to nothing here.
+   */
+  private defer(): void {
+    if (this.q.queuedOut > (this.o.lazyBacklog ?? 256 * 1024)) {
+      this.resyncAlt = this.q.dropOutput(this.o.tailBytes ?? 64 * 1024, this.resyncAlt);
+      this.resync = true;
+    }
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    this.lazyTimer = setTimeout(() => {
+      this.lazyTimer = null;
+      this.schedule();
+    }, this.o.idleParseMs ?? 50);
+    this.lazyTimer.unref?.();
+  }
+
   private schedule(): void {
+    if (this.lazyTimer) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = null;
+    }
     if (this.scheduled || this.inFlight || this.disposed) return;
     this.scheduled = true;
     setImmediate(() => this.pump());
@@ -259,7 +302,15 @@ export class CommandTracker {
     // While keys wait for a commit, stop at each line feed, so that they are handled right after it.
     const byLine = this.commit !== null && (this.deferred.length > 0 || !this.q.isHead(i) || this.commit.typeahead);
     const data = this.q.takeOutput(i, this.o.batchBytes ?? 64 * 1024, byLine);
-    this.writeTerm(this.decoder.decode(data, { stream: true }));
+    let prefix = '';
+    if (this.resync) {
+      // Output was dropped unparsed: CAN ends a sequence cut in two, then the screen mode it left.
+      this.resync = false;
+      this.skips++;
+      this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+      prefix = '\x18\x1b[0m' + this.resyncAlt;
+    }
+    this.writeTerm(prefix + this.decoder.decode(data, { stream: true }));
   }
 
   private writeTerm(text: string): void {
@@ -421,7 +472,9 @@ export class CommandTracker {
     this.deferred = [];
     this.cancelLine();
     this.reader.reset();
-    const { tail, alt, size } = this.q.skip(this.o.tailBytes ?? 64 * 1024);
+    const { tail, alt: skipped, size } = this.q.skip(this.o.tailBytes ?? 64 * 1024);
+    const alt = skipped || (this.resync ? this.resyncAlt : '');
+    this.resync = false;
     if (size) this.term.resize(size.cols, size.rows);
     this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     // CAN ends any sequence xterm is in the middle of; then the screen mode, then the tail.

@@ -12,22 +12,10 @@
 // Chunks without Enter pass straight through (no promise): typing is never slowed.
 
 import { matchCommand, type CompiledRule, type RuleMatch, type SessionScope } from '../../core/command-rules.js';
+import type { InputFilter, InputFilterIO } from '../live-session.js';
 import type { CommandTracker, LineView } from './command-tracker.js';
 import { KeyReader, LineKeys } from './key-line.js';
 import { decideLine } from './line-decision.js';
-
-/** How the filter reaches both ends: bytes for the target, and bytes shown to the user as if the target sent them. */
-export interface InputFilterIO {
-  toTarget(data: Buffer): void;
-  /** Shown to the user, recorded and seen by live viewers like target output. */
-  toUser(data: Buffer): void;
-}
-
-/**
- * Decides what of a user input chunk reaches the target. Returns a promise only when it holds input; the caller
- * must then hold later chunks until it resolves, so that input stays in order.
- */
-export type InputFilter = (data: Buffer, io: InputFilterIO) => void | Promise<void>;
 
 /** A decision on a line, for the command log. */
 export interface GuardVerdict {

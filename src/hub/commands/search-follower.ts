@@ -22,6 +22,7 @@ export class SearchFollower implements RecordingIndexer, Pick<SearchIndex, 'addL
       if (m.type === 'flushed') {
         this.flushes.get(m.id)?.();
         this.flushes.delete(m.id);
+        if (this.flushes.size === 0) worker.unref();
       } else logger.warn({ sessionId: m.sessionId, err: m.error }, 'search index: a recording could not be read');
     });
     worker.on('error', (err) => logger.error({ err: err.message }, 'search index worker failed'));
@@ -53,6 +54,8 @@ export class SearchFollower implements RecordingIndexer, Pick<SearchIndex, 'addL
   /** Resolves once everything sent so far and all recordings on disk are indexed. */
   flush(): Promise<void> {
     const id = this.nextId++;
+    // The worker does not keep the process alive, except while someone waits for it.
+    this.worker.ref();
     return new Promise((resolve) => {
       this.flushes.set(id, resolve);
       this.send({ type: 'flush', id });

@@ -11,9 +11,9 @@ import { compileRules, parseScope, type CommandRule, type Criticality, type Rule
 import type { IndexedLine, NewCommand } from '../../core/session-logs.js';
 import type { SessionRecord } from '../../core/types.js';
 import { requireTool } from '../../../test/helpers/tools.js';
-import type { SessionTap } from '../live-session.js';
 import { startPtyBash, type PtyBash } from './fixtures/pty-bash.js';
-import { deniedMessage, type InputFilter, type InputFilterIO } from './input-guard.js';
+import type { InputFilter, InputFilterIO, SessionTap } from '../live-session.js';
+import { deniedMessage } from './input-guard.js';
 import { SessionCommands } from './session-commands.js';
 
 const skip = requireTool('script', 'bash');

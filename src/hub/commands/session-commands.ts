@@ -5,9 +5,9 @@ import type { Clock } from '../../core/clock.js';
 import { matchCommand, type CompiledRule, type RuleMatch, type SessionScope } from '../../core/command-rules.js';
 import type { CommandOutcome, CommandRepo, SearchIndex } from '../../core/session-logs.js';
 import type { SessionRecord } from '../../core/types.js';
-import type { SessionTap } from '../live-session.js';
+import type { InputFilter, SessionTap } from '../live-session.js';
 import { CommandTracker, type TrackedCommand } from './command-tracker.js';
-import { HIDDEN_INPUT, InputGuard, type GuardVerdict, type InputFilter } from './input-guard.js';
+import { deniedMessage, HIDDEN_INPUT, InputGuard, interruptedMessage, type GuardVerdict } from './input-guard.js';
 import type { RecordingIndexer } from './search-follower.js';
 import { TextLines } from './text-lines.js';
 
@@ -49,6 +49,7 @@ export class SessionCommands implements SessionTap {
   private execExcerpt: string[] = [];
   private execExcerptSize = 0;
   private execCommandId: Promise<number | null> = Promise.resolve(null);
+  private execRefusal: Promise<string | null> = Promise.resolve(null);
   /** Store writes, one after another: a command's excerpt is written after the command. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly ids = new Map<TrackedCommand, Promise<number | null>>();
@@ -62,7 +63,9 @@ export class SessionCommands implements SessionTap {
     if (s.record.recordingPath) o.recordings?.follow(s.record.id, s.record.recordingPath);
     const pty = s.record.cols !== null;
     if (s.record.type === 'exec') {
-      this.execCommandId = this.logExec(s.record.command ?? '');
+      const exec = this.logExec(s.record.command ?? '');
+      this.execCommandId = exec.then((r) => r.id);
+      this.execRefusal = exec.then((r) => r.refusal);
       this.execOutput = new TextLines((line) => this.execLine(line));
     }
     if ((s.record.type === 'shell' || (s.record.type === 'exec' && pty)) && s.setInputFilter) {
@@ -196,8 +199,13 @@ export class SessionCommands implements SessionTap {
     return this.add(v.command, this.o.clock.now(), 'shell', outcome, v.match);
   }
 
-  /** An exec request is its command. A deny or interrupt rule ends the session at once. */
-  private async logExec(command: string): Promise<number | null> {
+  /** Why the session must not reach the target (an exec command a deny or interrupt rule matched), or null. */
+  refusal(): Promise<string | null> {
+    return this.execRefusal;
+  }
+
+  /** An exec request is its command: a deny rule refuses it (see refusal()), an interrupt rule drops the session. */
+  private async logExec(command: string): Promise<{ id: number | null; refusal: string | null }> {
     let refusal: RuleMatch | null = null;
     const id = await this.write('saving an exec command', async () => {
       const m = matchCommand(await this.o.rules(), [command], this.scope);
@@ -205,8 +213,8 @@ export class SessionCommands implements SessionTap {
       return this.insert(command, this.record.startedAt, 'exec', m && refusal ? (m.rule.action === 'deny' ? 'denied' : 'interrupted') : 'executed', m);
     });
     const r = refusal as RuleMatch | null;
-    if (r) await this.o.drop(this.record.id, `command rule "${r.rule.name}"`).catch((err: unknown) => this.o.onError('dropping a session', err));
-    return id;
+    if (r?.rule.action === 'interrupt') await this.o.drop(this.record.id, `command rule "${r.rule.name}"`).catch((err: unknown) => this.o.onError('dropping a session', err));
+    return { id, refusal: r ? (r.rule.action === 'deny' ? deniedMessage(r.rule.name) : interruptedMessage(r.rule.name)) : null };
   }
 
   private execLine(line: string): void {

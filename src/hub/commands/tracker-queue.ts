@@ -5,7 +5,19 @@ export type Entry =
   | { kind: 'i'; text: string; at: number }
   | { kind: 'r'; cols: number; rows: number };
 
-const ALT_TOGGLE = /\x1b\[\?(?:1049|1047|47)([hl])/g;
+const CSI_PRIVATE = Buffer.from('\x1b[?');
+const ALT_MODES = ['1049', '1047', '47'];
+
+/** The last alternate-screen switch (`ESC[?1049h` and the like) in `buf`, or ''. Uses indexOf: cheap on bulk output. */
+export function lastAltSwitch(buf: Buffer, previous = ''): string {
+  let last = previous;
+  for (let i = buf.indexOf(CSI_PRIVATE); i >= 0; i = buf.indexOf(CSI_PRIVATE, i + 3)) {
+    const seq = buf.toString('latin1', i + 3, Math.min(buf.length, i + 9));
+    const m = /^(\d+)([hl])/.exec(seq);
+    if (m && ALT_MODES.includes(m[1])) last = `\x1b[?${m[1]}${m[2]}`;
+  }
+  return last;
+}
 
 export class TrackerQueue {
   private q: Entry[] = [];
@@ -34,6 +46,44 @@ export class TrackerQueue {
       keysWaited = true;
     }
     return null;
+  }
+
+  /**
+   * Drops queued output but the last `tailBytes` (cut after a line feed), without parsing it; returns the last
+   * alternate-screen switch it held (or `previous`). Other entries stay in place.
+   */
+  dropOutput(tailBytes: number, previous: string): string {
+    let alt = previous;
+    let excess = this.queuedOut - tailBytes;
+    const kept: Entry[] = [];
+    for (let i = this.head; i < this.q.length; i++) {
+      const e = this.q[i];
+      if (e.kind !== 'o' || excess <= 0) {
+        kept.push(e);
+        continue;
+      }
+      if (e.data.length <= excess) {
+        alt = lastAltSwitch(e.data, alt);
+        excess -= e.data.length;
+        this.queuedOut -= e.data.length;
+        continue;
+      }
+      const nl = e.data.indexOf(0x0a, excess);
+      const cut = nl >= 0 ? nl + 1 : excess;
+      alt = lastAltSwitch(e.data.subarray(0, cut), alt);
+      this.queuedOut -= cut;
+      excess = 0;
+      kept.push({ ...e, data: e.data.subarray(cut) });
+    }
+    this.q = kept;
+    this.head = 0;
+    return alt;
+  }
+
+  /** True when keys are waiting. */
+  hasKeys(): boolean {
+    for (let i = this.head; i < this.q.length; i++) if (this.q[i].kind === 'i') return true;
+    return false;
   }
 
   clear(): void {
@@ -107,8 +157,6 @@ export class TrackerQueue {
     let from = Math.max(0, all.length - tailBytes);
     const nl = all.indexOf(0x0a, from);
     if (nl >= 0 && nl + 1 < all.length) from = nl + 1;
-    let alt = '';
-    for (const m of all.subarray(0, from).toString('latin1').matchAll(ALT_TOGGLE)) alt = m[0];
-    return { tail: all.subarray(from), alt, size };
+    return { tail: all.subarray(from), alt: lastAltSwitch(all.subarray(0, from)), size };
   }
 }

@@ -11,7 +11,7 @@ const f = JSON.parse(readFileSync('/tmp/fail.json', 'utf8'));
   const buf = process.env.BUF ?? 'normal'; const line = Number(process.env.LINE);
   const lb = (B.term.buffer as any)[buf].getLine(line), lv = (V.term.buffer as any)[buf].getLine(line);
   console.log('wrapped', lb.isWrapped, lv.isWrapped);
-  for (let x = 0; x < B.term.cols; x++) { const cb = lb.getCell(x), cv = lv.getCell(x); const f = (c: any) => JSON.stringify([c.getChars(), c.getWidth(), c.getFgColorMode() | c.getFgColor(), c.getBgColorMode() | c.getBgColor(), c.isBold(), c.isInverse(), c.isUnderline()]); if (f(cb) !== f(cv)) console.log(x, f(cb), f(cv)); }
+  for (let x = 0; x < B.term.cols; x++) { const cb = lb.getCell(x), cv = lv.getCell(x); const f = (c: any) => JSON.stringify([c.getChars(), c.getWidth(), c.getFgColorMode() | c.getFgColor(), c.getBgColorMode() | c.getBgColor(), c.isBold(), c.isInverse(), c.isUnderline()]); if (f(cb) !== f(cv) || (Number(process.env.FROM) <= x && x <= Number(process.env.TO))) console.log(x, f(cb), f(cv)); }
   // find the part of data writing that line
   console.log(JSON.stringify(data).slice(0, 0));
 })();

@@ -83,9 +83,9 @@ async function replay(term: ReturnType<typeof freshTerminal>['term'], events: re
 
 describe('TerminalMirror under random chunking', () => {
   it('200 sessions, snapshot at a random point while output flows: the viewer matches the user', async () => {
-    const next = rng(20240601);
+    const next = rng(Number(process.env.SEED ?? 20240601));
     const mismatches: string[] = [];
-    for (let iter = 0; iter < 200; iter++) {
+    for (let iter = 0; iter < Number(process.env.ITERS ?? 200); iter++) {
       const events = sessionStream(next, 150 + Math.floor(next() * 250));
       const mirror = new TerminalMirror({ cols: 60, rows: 16, batchBytes: 64 + Math.floor(next() * 4096) });
       const log: unknown[] = [];
@@ -120,18 +120,18 @@ describe('TerminalMirror under random chunking', () => {
       const viewer = freshTerminal(snap.cols, snap.rows);
       await writeAll(viewer.term, snap.data);
       const d1 = diffStates(describeTerminal(viewer.term, viewer.title()), describeTerminal(user.term, user.title()));
-      if (d1.length && !(globalThis as any).dumped && ((globalThis as any).dumped = true)) { (await import('node:fs')).writeFileSync('/tmp/fail.json', JSON.stringify({ iter, seq: snap.seq, data: snap.data, log, cols: snap.cols, rows: snap.rows, fedAt, after: after.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e), events: events.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e) })); }
+      if (d1.length && (process.env.DUMP_ITER ? iter === Number(process.env.DUMP_ITER) : !(globalThis as any).dumped && ((globalThis as any).dumped = true))) { (await import('node:fs')).writeFileSync('/tmp/fail.json', JSON.stringify({ iter, seq: snap.seq, data: snap.data, log, cols: snap.cols, rows: snap.rows, fedAt, after: after.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e), events: events.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e) })); }
       if (d1.length) mismatches.push(`iteration ${iter}, at snapshot seq ${snap.seq}: ${d1.slice(0, 3).join('; ')}`);
       // Then both follow the rest of the session.
       const userAll = freshTerminal(60, 16);
       await replay(userAll.term, events);
       await replay(viewer.term, [...after, ...events.slice(fedAt)], snap.seq);
       const d2 = diffStates(describeTerminal(viewer.term, viewer.title()), describeTerminal(userAll.term, userAll.title()));
-      if (d2.length && !(globalThis as any).dumped && ((globalThis as any).dumped = true)) { (await import('node:fs')).writeFileSync('/tmp/fail.json', JSON.stringify({ iter, seq: snap.seq, data: snap.data, log, cols: snap.cols, rows: snap.rows, fedAt, after: after.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e), events: events.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e) })); }
+      if (d2.length && (process.env.DUMP_ITER ? iter === Number(process.env.DUMP_ITER) : !(globalThis as any).dumped && ((globalThis as any).dumped = true))) { (await import('node:fs')).writeFileSync('/tmp/fail.json', JSON.stringify({ iter, seq: snap.seq, data: snap.data, log, cols: snap.cols, rows: snap.rows, fedAt, after: after.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e), events: events.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e) })); }
       if (d2.length) mismatches.push(`iteration ${iter}, at the end: ${d2.slice(0, 3).join('; ')}`);
       for (const t of [user.term, userAll.term, viewer.term]) t.dispose();
       mirror.dispose();
     }
     expect(mismatches).toEqual([]);
-  }, 120_000);
+  }, 1_200_000);
 });

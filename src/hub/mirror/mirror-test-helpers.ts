@@ -19,7 +19,12 @@ export function writeAll(term: Terminal, data: string | Uint8Array): Promise<voi
   return new Promise((resolve) => term.write(data, resolve));
 }
 
-function describeBuffer(buf: IBuffer, cols: number): string[] {
+/**
+ * With `lenientWide`, an empty narrow cell right after a wide character reads as the wide
+ * character's right half. xterm leaves that pair when autowrap is off at the last column; a later
+ * widening resize moves it mid-line, where no output can rebuild it. It renders the same.
+ */
+function describeBuffer(buf: IBuffer, cols: number, lenientWide = false): string[] {
   const lines: string[] = [];
   const cell = buf.getNullCell();
   for (let y = 0; y < buf.length; y++) {
@@ -28,6 +33,10 @@ function describeBuffer(buf: IBuffer, cols: number): string[] {
     let s = line.isWrapped ? '↩' : '';
     for (let x = 0; x < cols; x++) {
       line.getCell(x, cell);
+      if (lenientWide && x > 0 && cell.getWidth() === 1 && !cell.getChars() && line.getCell(x - 1)?.getWidth() === 2) {
+        s += '0[]';
+        continue;
+      }
       const attrs = sgrFor(cell).replace(/38;5;([0-7])(;|m)/g, (_, c: string, e: string) => `${30 + +c}${e}`)
         .replace(/38;5;([89]|1[0-5])(;|m)/g, (_, c: string, e: string) => `${90 + +c - 8}${e}`)
         .replace(/48;5;([0-7])(;|m)/g, (_, c: string, e: string) => `${40 + +c}${e}`)
@@ -44,7 +53,7 @@ function describeBuffer(buf: IBuffer, cols: number): string[] {
  * scrollback (chars, width, SGR of every cell, wrapped flags), cursor, modes, margins, saved
  * cursors, charsets, tab stops, mouse encoding, cursor style and visibility, title.
  */
-export function describeTerminal(term: Terminal, title: string): Record<string, unknown> {
+export function describeTerminal(term: Terminal, title: string, lenientWide = false): Record<string, unknown> {
   const st = readInternals(term);
   const active = term.buffer.active;
   const buffers = term.buffer.active.type === 'alternate'
@@ -53,7 +62,7 @@ export function describeTerminal(term: Terminal, title: string): Record<string, 
     const ib = name === 'normal' ? st.normal : st.alt;
     const tabs = Object.keys(ib.tabs).map(Number).filter((c) => ib.tabs[c] && c < term.cols).sort((a, c) => a - c);
     return [name, {
-      lines: describeBuffer(b, term.cols), baseY: b.baseY, length: b.length,
+      lines: describeBuffer(b, term.cols, lenientWide), baseY: b.baseY, length: b.length,
       margins: [ib.scrollTop, ib.scrollBottom], tabs,
       saved: [ib.savedX, Math.max(0, ib.savedY - ib.ybase), sgrFor(ib.savedCurAttrData),
         ib.savedCharset === undefined ? '-' : charsetDesignator(ib.savedCharset)],

@@ -93,6 +93,7 @@ class Writer {
         this.x = c + width;
         if (this.junkAt >= c && this.junkAt < c + width) this.junkAt = -1;
         c += width;
+        if (width === 2 && c === cols) this.brokenWideAtEdge(line);
       } else if (!erasedLike(cell)) {
         if (c < cols - 1) this.emptyWithAttrs(c, cell);
         c++; // at the last column: done by lineBreak (or lost on the very last line)
@@ -119,6 +120,21 @@ class Writer {
     this.out.push(WIDE, `\x1b[${c + 2}G`, 'x'); // 'x' over the right half empties the left one
     this.x = c + 2;
     this.junkAt = c + 1;
+  }
+
+  /**
+   * A wide character in the last two columns whose right half is a narrow cell: with autowrap off,
+   * xterm writes a narrow character over it, or empties it when skipping a wide one that no
+   * longer fits. The same is done here.
+   */
+  private brokenWideAtEdge(line: IBufferLine): void {
+    const { cols, probe } = this;
+    line.getCell(cols - 1, probe);
+    if (probe.getWidth() !== 1) return;
+    const chars = probe.getChars();
+    this.pen(probe);
+    this.out.push('\x1b[?7l', chars || WIDE, '\x1b[?7h');
+    this.x = chars ? cols : cols - 1;
   }
 
   /** Goes from the end of line `prev` to the start of `next`, marking it wrapped if it is. */

@@ -131,6 +131,10 @@ describe('TerminalMirror snapshots rebuild the exact screen', () => {
     ]);
   });
 
+  it('wide characters past the last column with autowrap off', async () => {
+    await checkEveryCut(10, 3, ['\x1b[?7l', '\x1b[1;7H\u6f22\u5b57\u30c6', '\x1b[2;8H\u6f22x', '\x1b[?7h\r\nok']);
+  });
+
   it('tab stops', async () => {
     await checkEveryCut(30, 4, ['\x1b[3g\x1b[1;5H\x1bH\x1b[1;13H\x1bH\r', '\ta\tb\tc\r\n', '\x1b[g\ta']);
   });

@@ -30,14 +30,16 @@ function serializeTerminal(term: Terminal, title: string): string {
   const active = altActive ? st.alt : st.normal;
   // xterm's active charset can differ from the shifted-in one: DECRC (also 1049l) restores the
   // saved charset directly. Only a DECRC rebuilds that, from a saved cursor holding it: the active
-  // buffer's (at the end), or the normal buffer's before the alternate screen is entered (then
-  // the alternate buffer's saved charset cannot be set any more; the active one matters more).
+  // buffer's (at the end), or the normal buffer's before the alternate screen is entered.
   const divergent = st.charset !== st.charsets[st.glevel];
   const plan: CharsetPlan = !divergent ? 'last' : active.savedCharset === st.charset ? 'restore'
     : altActive && st.normal.savedCharset === st.charset ? 'restore-normal' : 'last';
   let out = writeLines(term.buffer.normal, term.cols, savedCursor(term, st.normal, true)) + bufferState(term, st.normal);
-  if (!altActive && !isDefaultSlot(st.alt)) {
-    // xterm keeps the alternate buffer's DECSC slot while the buffer is cleared and unused.
+  // xterm keeps the alternate buffer's DECSC slot while that buffer is cleared and unused, so it
+  // can be set from the normal buffer: needed when the alternate screen is not active, or when a
+  // DECRC in the normal buffer must come last (see above).
+  const altSlotFirst = altActive ? plan === 'restore-normal' : !isDefaultSlot(st.alt);
+  if (altSlotFirst) {
     const row = Math.min(st.alt.savedY, term.rows - 1);
     out += `\x1b[?1047h${cup(row, 0)}${savedCursor(term, st.alt, true).text}\x1b[?1047l`;
   }
@@ -46,7 +48,7 @@ function serializeTerminal(term: Terminal, title: string): string {
     // The normal buffer keeps its cursor underneath (xterm reflows around it on resize); 1047,
     // not 1049: its saved cursor was set while writing its lines.
     out += placeCursor(term, term.buffer.normal, st.normal.y, st.normal.ybase + st.normal.y, st.normal.x) + '\x1b[0m';
-    const altSaved = savedCursor(term, st.alt, plan !== 'restore-normal');
+    const altSaved = altSlotFirst ? undefined : savedCursor(term, st.alt, true);
     out += '\x1b[?1047h\x1b[H' + writeLines(term.buffer.alternate, term.cols, altSaved) + bufferState(term, st.alt);
   }
   return out + cursorState(term, st, active, plan) + modeState(term, st, title);

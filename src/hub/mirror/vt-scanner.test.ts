@@ -49,6 +49,8 @@ describe('VtScanner', () => {
         const held = incompleteTail(stream.subarray(Math.max(0, end - 3), end));
         expect(scanner.atGround, where).toBe(xtermState === 0 && held === 0);
         if (scanner.atGround) expect(lastGround, where).toBe(chunk.length);
+        // A ground position inside the chunk must be a character boundary too.
+        if (lastGround > 0) expect(incompleteTail(stream.subarray(Math.max(0, pos + lastGround - 3), pos + lastGround)), where).toBe(0);
         pos = end;
       }
       term.dispose();

@@ -150,8 +150,10 @@ export class VtScanner {
         i++;
       } else if (b < this.lo || b > this.hi) {
         // Broken sequence: U+FFFD for what came so far; this byte is read again (i unchanged).
+        // Not a ground position: a decoder that stopped before this byte still holds the bytes.
         this.need = 0; this.lo = 0x80; this.hi = 0xbf;
-        cls = NON_ASCII;
+        this.step(NON_ASCII, b);
+        continue;
       } else {
         this.lo = 0x80; this.hi = 0xbf;
         this.cp = (this.cp << 6) | (b & 0x3f);

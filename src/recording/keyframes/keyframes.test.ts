@@ -48,21 +48,6 @@ function stateAt(castPath: string, index: KeyframeIndex, t: number, cols: number
   return out;
 }
 
-/**
- * Differences the mirror's serializer does not cover yet (reported to its owner), each invisible
- * until a later DECRC or identical on screen: the alternate buffer's saved cursor while the normal
- * buffer is active; a saved cursor in the pending-wrap column (x = cols) restored one column left;
- * a cell holding an explicit space restored as an erased cell.
- */
-function gaps(a: unknown, b: unknown): string[] {
-  const blank = (v: unknown) => JSON.parse(JSON.stringify(v).replaceAll('1[ ]', '1[]')) as unknown;
-  return diffStates(blank(a), blank(b)).filter((d) => {
-    if (/^\.alternate\.saved\./.test(d)) return false;
-    const m = /^\.(normal|alternate)\.saved\.0: (\d+) != (\d+)$/.exec(d);
-    return !(m && Math.abs(Number(m[2]) - Number(m[3])) === 1);
-  });
-}
-
 function trickyCast(file: string, seed: number): number {
   const rand = prng(seed);
   const cast = new CastFile(file, 60, 20);
@@ -79,17 +64,17 @@ function trickyCast(file: string, seed: number): number {
 
 describe('keyframes', () => {
   it('restore + replay equals a full replay at random times, across awkward terminal state', () => {
-    for (const seed of [1, 2, 3]) {
+    for (const seed of [1, 2, 3, 4, 5]) {
       const file = path.join(dir, `tricky${seed}.cast`);
       const duration = trickyCast(file, seed);
       const index = buildKeyframes(file, { limits: { seconds: 2, bytes: 2048 } });
       expect(index.end).toMatchObject({ castSize: fs.statSync(file).size });
       expect(index.keyframes.length).toBeGreaterThan(10);
       const rand = prng(seed * 31);
-      for (let i = 0; i < 25; i++) {
+      for (let i = 0; i < 40; i++) {
         const t = rand() * duration;
         const { full, seek } = stateAt(file, index, t, 60, 20);
-        expect(gaps(seek, full), `seed ${seed} t=${t.toFixed(3)}`).toEqual([]);
+        expect(diffStates(seek, full), `seed ${seed} t=${t.toFixed(3)}`).toEqual([]);
       }
     }
   });
@@ -116,7 +101,7 @@ describe('keyframes', () => {
     for (let i = 0; i < 10; i++) {
       const t = rand() * duration;
       const { full, seek } = stateAt(file, index, t, 80, 24);
-      expect(gaps(seek, full), `t=${t}`).toEqual([]);
+      expect(diffStates(seek, full), `t=${t}`).toEqual([]);
     }
   });
 
@@ -154,7 +139,7 @@ describe('keyframes', () => {
     expect(resumed.idle).toEqual(fresh.idle);
     for (const at of [1, 20, 50, 100, t - 0.1]) {
       const { full, seek } = stateAt(file, resumed, at, 40, 10);
-      expect(gaps(seek, full), `t=${at}`).toEqual([]);
+      expect(diffStates(seek, full), `t=${at}`).toEqual([]);
     }
   });
 
