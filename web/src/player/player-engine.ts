@@ -82,7 +82,8 @@ export class PlayerEngine {
     } else {
       this.sink.resize(this.info.cols, this.info.rows);
     }
-    this.buffer = chunk.events.filter((e) => !kf || e[0] > kf.time);
+    // The server sends only the events after the keyframe (some may share its timestamp): keep them all.
+    this.buffer = [...chunk.events];
     this.bufferedTo = chunk.to;
     this.nextAfter = chunk.next;
     this.done = chunk.done || chunk.next === null;
