@@ -16,6 +16,11 @@ const all = (o: Outcome): ByFacts => ({ auditor: { active: o, completed: o }, ot
 const activeOnly: ByFacts = { auditor: { active: 'ok', completed: 409 }, other: { active: 'ok', completed: 409 } };
 /** Visible to an auditor of the session only. */
 const auditorOnly: ByFacts = { auditor: { active: 'ok', completed: 'ok' }, other: { active: 403, completed: 403 } };
+/** Session Logs: completed sessions only (409 while active). */
+const completedOnly: ByFacts = { auditor: { active: 409, completed: 'ok' }, other: { active: 409, completed: 'ok' } };
+const completedAuditorOnly: ByFacts = { auditor: { active: 409, completed: 'ok' }, other: { active: 403, completed: 403 } };
+/** 201 Created counts as ok. */
+const created = (code: number) => (code === 201 ? 200 : code);
 
 interface SessionRoute {
   name: string;
@@ -125,6 +130,26 @@ const SESSION_ROUTES: SessionRoute[] = [
     },
     expect: { sysadmin: all('ok'), pamadmin: all('ok'), auditor: all(403), user: all(403) },
   },
+  {
+    name: 'GET /sessions/{id}/logs',
+    call: async (id, t) => (await req('GET', `/api/v1/sessions/${id}/logs`, t)).statusCode,
+    expect: { sysadmin: completedOnly, pamadmin: completedOnly, auditor: completedOnly, user: completedAuditorOnly },
+  },
+  {
+    name: 'GET /audit/sessions/{id}',
+    call: async (id, t) => (await req('GET', `/api/v1/audit/sessions/${id}`, t)).statusCode,
+    expect: { sysadmin: all('ok'), pamadmin: all('ok'), auditor: all('ok'), user: auditorOnly },
+  },
+  {
+    name: 'POST /audit/sessions/{id}/comments',
+    call: async (id, t) => created((await req('POST', `/api/v1/audit/sessions/${id}/comments`, t, { text: 'reviewed' })).statusCode),
+    expect: { sysadmin: auditorOnly, pamadmin: auditorOnly, auditor: auditorOnly, user: auditorOnly },
+  },
+  {
+    name: 'POST /audit/sessions/{id}/audited',
+    call: async (id, t) => (await req('POST', `/api/v1/audit/sessions/${id}/audited`, t)).statusCode,
+    expect: { sysadmin: auditorOnly, pamadmin: auditorOnly, auditor: auditorOnly, user: auditorOnly },
+  },
 ];
 
 const ROLES: RoleKey[] = ['sysadmin', 'pamadmin', 'auditor', 'user'];
@@ -196,6 +221,10 @@ const PLAIN_ROUTES: PlainRoute[] = [
       }
     },
   },
+  { name: 'GET /command-rules', allowed: ['sysadmin', 'pamadmin', 'auditor'], call: (t) => status('GET', '/api/v1/command-rules', t) },
+  { name: 'POST /command-rules', allowed: VAULT, call: async (t, n) => created(await status('POST', '/api/v1/command-rules', t, { name: `rule${n}`, pattern: '^x' })) },
+  { name: 'GET /search', allowed: ['sysadmin', 'pamadmin', 'auditor'], call: (t) => status('GET', '/api/v1/search?q=anything', t) },
+  { name: 'GET /audit/sessions', allowed: EVERYONE, call: (t) => status('GET', '/api/v1/audit/sessions', t) },
   { name: 'GET /users', allowed: ADMINS, call: (t) => status('GET', '/api/v1/users', t) },
   { name: 'POST /users', allowed: ADMINS, call: (t, n) => status('POST', '/api/v1/users', t, { username: `new${n}`, password: 'long-enough-pw' }) },
   { name: 'PATCH /users/{id}', allowed: ADMINS, call: (t) => status('PATCH', `/api/v1/users/${h.users.owner.id}`, t, { roles: ['PAM User'] }) },

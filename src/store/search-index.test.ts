@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { isVigilError } from '../core/errors.js';
 import type { SessionRecord } from '../core/types.js';
-import { ftsQuery, openSearchDb, SearchTextWriter } from './search-index.js';
+import { ftsQueries, openSearchDb, SearchTextWriter } from './search-index.js';
 import { openSqliteStore, searchDbPath, type SqliteStore } from './sqlite-store.js';
 
 let dir: string;
@@ -61,10 +61,18 @@ describe('SqliteSearchIndex', () => {
     expect((await store.search.search({ text: 'passwd', limit: 10, auditorUserId: user.id })).map((h) => h.sessionId)).toEqual([s3.id, s2.id]);
   });
 
+  it('spreads matches over sessions: at most perSession lines of each', async () => {
+    const [s1, s2, s3] = sessions;
+    await store.search.addLines([1, 2, 3, 4].map((i) => ({ sessionId: s3.id, offset: 10 + i, kind: 'output' as const, text: `breadth line ${i}` })));
+    await store.search.addLines([{ sessionId: s2.id, offset: 20, kind: 'output', text: 'breadth in s2' }, { sessionId: s1.id, offset: 20, kind: 'output', text: 'breadth in s1' }]);
+    const hits = await store.search.search({ text: 'breadth', limit: 10, perSession: 2 });
+    expect(hits.map((h) => h.sessionId).sort()).toEqual([s1.id, s2.id, s3.id, s3.id].sort());
+  });
+
   it('builds word queries that cannot be read as FTS syntax', () => {
-    expect(ftsQuery('a "quoted" OR NEAR(x)')).toBe('text : ("a" AND "quoted" AND "or" AND "near" AND "x")');
-    expect(ftsQuery('rm -rf /tm')).toBe('text : ("rm" AND "rf" AND "tm"*)');
-    expect(ftsQuery('-- //')).toBeNull();
+    expect(ftsQueries('a "quoted" OR NEAR(x)')).toEqual(['text : ("a" AND "quoted" AND "or" AND "near" AND "x")']);
+    expect(ftsQueries('rm -rf /tm')).toEqual(['text : ("rm" AND "rf" AND "tm")', 'text : ("rm" AND "rf" AND "tm"*)']);
+    expect(ftsQueries('-- //')).toEqual([]);
   });
 
   it('remembers how far a recording was read, with its lines, and which ones are unfinished', () => {

@@ -11,7 +11,7 @@ import type { Database } from './schema.js';
 export const MAX_INDEXED_LINE = 1000;
 /** Candidate rows read from the word index per round, and at most this many in all per query (bounds a query's cost). */
 const PAGE = 500;
-const MAX_SCANNED = 20_000;
+const MAX_SCANNED = 10_000;
 /** Above this many audited sessions, the caller's sessions are filtered after the match instead of in the index query. */
 const MAX_SESSION_TERMS = 500;
 
@@ -31,12 +31,17 @@ export function openSearchDb(file: string): BetterSqlite3.Database {
   return db;
 }
 
-/** The word-index query for a search term: all its words, the last one as a prefix. Null when it has no word. */
-export function ftsQuery(text: string): string | null {
+/**
+ * The word-index queries for a search term: its words as whole words, then (when it ends in a letter or digit, so
+ * that its last word may be cut short) with the last one as a prefix. Whole words first: a prefix query merges the
+ * lists of every word it starts, which is slow for short common ones ("get*"), and a whole word usually suffices.
+ * Empty when the term has no word.
+ */
+export function ftsQueries(text: string): string[] {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu);
-  if (!words) return null;
-  const last = /[\p{L}\p{N}]$/u.test(text);
-  return `text : (${words.map((w, i) => `"${w}"${last && i === words.length - 1 ? '*' : ''}`).join(' AND ')})`;
+  if (!words) return [];
+  const q = (prefix: boolean) => `text : (${words.map((w, i) => `"${w}"${prefix && i === words.length - 1 ? '*' : ''}`).join(' AND ')})`;
+  return /[\p{L}\p{N}]$/u.test(text) ? [q(false), q(true)] : [q(false)];
 }
 
 /** Synchronous writes (the worker thread; and small writes of commands in the main thread). */
@@ -92,8 +97,8 @@ export class SqliteSearchIndex implements SearchIndex {
   constructor(private readonly db: BetterSqlite3.Database, private readonly main: Kysely<Database>) {
     this.writer = new SearchTextWriter(db);
     const cols = 'SELECT rowid, text, session_id, offset_s, kind FROM session_text';
-    this.query = db.prepare(`${cols} WHERE session_text MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ${PAGE}`);
-    this.queryIn = db.prepare(`${cols} WHERE session_text MATCH ? AND session_id IN (SELECT value FROM json_each(?)) AND rowid < ? ORDER BY rowid DESC LIMIT ${PAGE}`);
+    this.query = db.prepare(`${cols} WHERE session_text MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`);
+    this.queryIn = db.prepare(`${cols} WHERE session_text MATCH ? AND session_id IN (SELECT value FROM json_each(?)) AND rowid < ? ORDER BY rowid DESC LIMIT ?`);
   }
 
   async addLines(lines: readonly IndexedLine[]): Promise<void> {
@@ -101,34 +106,42 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async search(q: { text: string; auditorUserId?: number; sessionId?: number; limit: number; perSession?: number }): Promise<SearchHit[]> {
-    const words = ftsQuery(q.text);
-    if (!words) throw VigilError.badRequest('the search term needs at least one letter or digit', { field: 'q' });
-    let match = words;
+    const queries = ftsQueries(q.text);
+    if (queries.length === 0) throw VigilError.badRequest('the search term needs at least one letter or digit', { field: 'q' });
+    let scope = '';
     let only: string | null = null;
-    if (q.sessionId !== undefined) match = `(${words}) AND sid : s${q.sessionId}`;
+    if (q.sessionId !== undefined) scope = ` AND sid : s${q.sessionId}`;
     else if (q.auditorUserId !== undefined) {
       const mine = await this.main.selectFrom('session_auditors').select('session_id').where('user_id', '=', q.auditorUserId).execute();
       if (mine.length === 0) return [];
-      if (mine.length <= MAX_SESSION_TERMS) match = `(${words}) AND sid : (${mine.map((m) => `s${m.session_id}`).join(' OR ')})`;
+      if (mine.length <= MAX_SESSION_TERMS) scope = ` AND sid : (${mine.map((m) => `s${m.session_id}`).join(' OR ')})`;
       else only = JSON.stringify(mine.map((m) => m.session_id));
     }
     const needle = q.text.toLowerCase();
     const found: FtsRow[] = [];
+    const seen = new Set<number>();
     const perSession = new Map<number, number>();
-    const keep = (r: FtsRow): boolean => {
-      if (found.length >= q.limit || !r.text.toLowerCase().includes(needle)) return false;
-      const n = perSession.get(r.session_id) ?? 0;
-      if (q.perSession !== undefined && n >= q.perSession) return false;
-      perSession.set(r.session_id, n + 1);
-      return true;
-    };
-    let before = Number.MAX_SAFE_INTEGER;
-    // Newest first by rowid; the word index narrows, the substring test decides.
-    for (let scanned = 0; found.length < q.limit && scanned < MAX_SCANNED; scanned += PAGE) {
-      const rows = (only === null ? this.query.all(match, before) : this.queryIn.all(match, only, before)) as FtsRow[];
-      for (const r of rows) if (keep(r)) found.push(r);
-      if (rows.length < PAGE) break;
-      before = rows[rows.length - 1].rowid;
+    // Bounded work: at most MAX_SCANNED candidate rows in all, so a very common term answers fast, with fewer sessions.
+    let scanned = 0;
+    for (const words of queries) {
+      let before = Number.MAX_SAFE_INTEGER;
+      const match = `(${words})${scope}`;
+      // Newest first by rowid; the word index narrows, the substring test decides.
+      while (found.length < q.limit && scanned < MAX_SCANNED) {
+        const rows = (only === null ? this.query.all(match, before, PAGE) : this.queryIn.all(match, only, before, PAGE)) as FtsRow[];
+        scanned += rows.length;
+        for (const r of rows) {
+          if (found.length >= q.limit || seen.has(r.rowid) || !r.text.toLowerCase().includes(needle)) continue;
+          const n = (perSession.get(r.session_id) ?? 0) + 1;
+          if (q.perSession !== undefined && n > q.perSession) continue;
+          perSession.set(r.session_id, n);
+          seen.add(r.rowid);
+          found.push(r);
+        }
+        if (rows.length < PAGE) break;
+        before = rows[rows.length - 1].rowid;
+      }
+      if (found.length >= q.limit) break;
     }
     const ids = [...new Set(found.map((r) => r.session_id))];
     const starts = new Map<number, number>();

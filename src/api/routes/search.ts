@@ -15,7 +15,7 @@ export const searchRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
         tags: ['session logs'],
         summary: 'Search across sessions: text typed (commands) or displayed (output lines), newest sessions first',
         description:
-          'Matches are case-insensitive substrings that start at a word (the last word may be a prefix). Up to 100 sessions and 10 lines each; `truncated` when more matched. Output lines are indexed while sessions run, in bounded batches (see the Session Logs search for a complete per-session search).',
+          'Matches are case-insensitive substrings that start at a word (the last word may be a prefix). Up to 100 sessions and 10 lines each, newest first; `truncated` when more may have matched. Displayed lines are indexed while sessions run by a worker thread that reads their recordings (a few seconds behind; at most 32 MiB of distinct text a session); the Session Logs search of one session reads its whole recording.',
         querystring: searchQuerySchema,
         response: { 200: searchResponseSchema },
       },

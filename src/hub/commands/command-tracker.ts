@@ -85,6 +85,8 @@ interface Pending {
   certain: boolean;
   /** Typed before the previous line was committed: its echo may come after other output (see lineFeed). */
   typeahead: boolean;
+  /** The line on screen when Enter was handled. */
+  lineAtEnter: string;
 }
 
 export class CommandTracker {
@@ -343,7 +345,7 @@ export class CommandTracker {
           if (text) this.emit(text, at);
           continue;
         }
-        this.commit = { at, prompt: this.prompt, keys: this.keys.text, certain: this.keys.certain, typeahead };
+        this.commit = { at, prompt: this.prompt, keys: this.keys.text, certain: this.keys.certain, typeahead, lineAtEnter: cursorLine(this.term.buffer.active).line };
         this.editing = false;
         this.keys.reset();
         if (k + 1 < keys.length) {
@@ -413,7 +415,7 @@ export class CommandTracker {
     this.commit = null;
     this.clearCommitTimer();
     if (p.typeahead) this.finishExcerpt();
-    const d = decideLine({ line, prompt: p.prompt, keys: p.keys, certain: p.certain });
+    const d = decideLine({ line, prompt: p.prompt, keys: p.keys, certain: p.certain, lineAtEnter: p.typeahead ? '' : p.lineAtEnter });
     if (d.kind === 'hidden') {
       this.parts = [];
       this.o.onHidden?.(new Date(p.at));

@@ -90,7 +90,7 @@ export class InputGuard {
     const early = matchCommand(rules, lines, this.o.scope, { enforcingOnly: true });
     if (early) {
       await this.o.tracker.settle(this.o.settleQuietMs ?? 30, this.o.settleMaxMs ?? 400);
-      return this.refuse(early, this.o.tracker.view(), lines.join('\n'), true, io);
+      return this.refuse(early, this.o.tracker.view(), this.keys.text, this.keys.certain, io, lines.join('\n').trim());
     }
     // 2. Enter by Enter, with the screen's version of the line unless keys alone tell it: a later line of a chunk,
     // typed whole in it without Tab, history or other keys the shell interprets (step 1 checked those already).
@@ -150,9 +150,10 @@ export class InputGuard {
     return out.flatMap((l) => (l.includes('\n') ? [l, ...l.split('\n')] : [l]));
   }
 
-  private async refuse(m: RuleMatch, view: LineView, keysText: string, certain: boolean, io: InputFilterIO): Promise<void> {
+  /** @param typed what the keys of a refused chunk would have entered (step 1), logged unless the screen shows typing that was not echoed. */
+  private async refuse(m: RuleMatch, view: LineView, keysText: string, certain: boolean, io: InputFilterIO, typed: string | null = null): Promise<void> {
     const d = decideLine({ line: view.line, prompt: view.prompt, keys: keysText, certain });
-    const command = d.kind === 'command' ? d.text : d.kind === 'hidden' ? HIDDEN_INPUT : m.matched;
+    const command = d.kind === 'hidden' ? HIDDEN_INPUT : typed || (d.kind === 'command' ? d.text : m.matched);
     const verdict: GuardVerdict = { match: m, command };
     const pendingContinuation = view.pending.length > 0;
     this.o.tracker.cancelLine();

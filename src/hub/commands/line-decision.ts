@@ -11,6 +11,8 @@ export interface LineEvidence {
   prompt: string;
   /** The keys' version of the line (see LineKeys). */
   keys: string;
+  /** The line on screen when the Enter key was handled (before what the command then printed). */
+  lineAtEnter?: string;
   /** False when keys alone cannot tell the line (Tab, history, ...). */
   certain: boolean;
 }
@@ -18,8 +20,9 @@ export interface LineEvidence {
 /**
  * - Nothing typed (keys certain and empty) and nothing recalled: no command.
  * - Keys typed but the line never changed: the input was not echoed (a password prompt): hidden, never its text.
- * - Keys certain and the screen ends with them (a pasted block: its first or last line): the keys, exact even when
- *   a prompt was redrawn around type-ahead.
+ * - Keys certain: the screen shows them (its line ends with them; a pasted block shows its first or last line) at
+ *   Enter or when Enter's line feed came: the keys, exact even when a prompt was redrawn around type-ahead. Shown
+ *   neither time: hidden (not echoed, or masked with *), whatever the program printed after on the same line.
  * - Otherwise the screen minus the prompt (history recall, Tab completion, Ctrl-R).
  */
 export function decideLine(e: LineEvidence): LineDecision {
@@ -27,7 +30,7 @@ export function decideLine(e: LineEvidence): LineDecision {
   const prompt = e.prompt.replace(/\s+$/, '');
   if (e.certain && e.keys.trim() === '') return { kind: 'none' };
   if (line === prompt) return e.keys.length > 0 ? { kind: 'hidden' } : { kind: 'none' };
-  if (e.certain && showsKeys(line, e.keys)) return { kind: 'command', text: e.keys.trim() };
+  if (e.certain) return showsKeys(line, e.keys) || showsKeys(e.lineAtEnter ?? '', e.keys) ? { kind: 'command', text: e.keys.trim() } : { kind: 'hidden' };
   const screen = stripPrompt(e.line, e.prompt).trim();
   return screen ? { kind: 'command', text: screen } : { kind: 'none' };
 }

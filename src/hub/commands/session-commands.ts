@@ -137,7 +137,7 @@ export class SessionCommands implements SessionTap {
   }
 
   private offset(at: Date): number {
-    return Math.max(0, Math.round((at.getTime() - this.record.startedAt.getTime()) / 10) / 100);
+    return Math.max(0, at.getTime() - this.record.startedAt.getTime()) / 1000;
   }
 
   private write<T>(what: string, job: () => Promise<T>): Promise<T | null> {
