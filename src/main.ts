@@ -284,6 +284,5 @@ function buildSessionLogs(o: { store: SqliteStore; hub: SessionHub; access: Sess
 
 /** The live mirror of an active session, as the Live Stream route reads it. */
 function liveSourceOf(hub: SessionHub, id: number): LiveViewerSource | null {
-  const live = hub.get(id) as (ReturnType<SessionHub['get']> & { viewers?: LiveViewerSource }) | undefined;
-  return live?.viewers ?? null;
+  return hub.liveStream(id);
 }

@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { VigilError } from '../core/errors.js';
 import type { BlockRepo, EventRepo, RecordingStore, SessionRepo } from '../core/ports.js';
 import type { SessionEventName, SessionProtocol, SessionRecord, SessionType } from '../core/types.js';
+import { LiveStream } from './live-stream.js';
 import { LiveSession, type SessionOutcome, type SessionTap } from './live-session.js';
 import { formatBlockTime, MESSAGES } from './messages.js';
 
@@ -56,6 +57,8 @@ export type HubChange = { kind: 'started' | 'updated' | 'ended'; session: Sessio
 
 export class SessionHub {
   private readonly live = new Map<number, LiveSession>();
+  /** The Live Stream (terminal mirror + viewers) of each live session. */
+  private readonly streams = new Map<number, LiveStream>();
   private readonly emitter = new EventEmitter();
   private readonly counterTimer: NodeJS.Timeout;
 
@@ -92,6 +95,11 @@ export class SessionHub {
   /** The admission check of a started session: null to go on, else why it is refused. */
   async admit(s: LiveSession): Promise<string | null> {
     return this.admission ? this.admission(s) : null;
+  }
+
+  /** The Live Stream of an active session, or null. */
+  liveStream(id: number): LiveStream | null {
+    return this.streams.get(id) ?? null;
   }
 
   get(id: number): LiveSession | undefined {
@@ -159,6 +167,12 @@ export class SessionHub {
       },
     });
     this.live.set(record.id, session);
+    // Every live session keeps its screen current, so a viewer joining at any time gets the exact screen at once.
+    if (req.type !== 'sftp') {
+      const stream = new LiveStream({ cols, rows });
+      this.streams.set(record.id, stream);
+      session.addTap(stream);
+    }
     // The keyframe writer reads the recording file back off the relay path; the tap only tells it when the session ends.
     if (this.o.keyframes) session.addTap(this.o.keyframes.track(recorder.path));
     await this.event(record.id, req.user.id, req.user.username, 'Started', `${record.type}${req.command ? `: ${req.command}` : ''}`);
@@ -200,6 +214,8 @@ export class SessionHub {
     try {
       return await this.store(s, outcome, recorder);
     } finally {
+      this.streams.get(s.id)?.finish(outcome.status ?? 'completed');
+      this.streams.delete(s.id);
       // Even when storing the end failed (the row stays active and start-up recovery closes it), the session is no
       // longer live: keeping it would leak it and show a ghost in the live list.
       this.live.delete(s.id);

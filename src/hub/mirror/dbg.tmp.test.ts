@@ -119,14 +119,14 @@ describe('TerminalMirror under random chunking', () => {
       await replay(user.term, atSnap);
       const viewer = freshTerminal(snap.cols, snap.rows);
       await writeAll(viewer.term, snap.data);
-      const d1 = diffStates(describeTerminal(viewer.term, viewer.title()), describeTerminal(user.term, user.title()));
+      const d1 = diffStates(describeTerminal(viewer.term, viewer.title(), true), describeTerminal(user.term, user.title(), true));
       if (d1.length && (process.env.DUMP_ITER ? iter === Number(process.env.DUMP_ITER) : !(globalThis as any).dumped && ((globalThis as any).dumped = true))) { (await import('node:fs')).writeFileSync('/tmp/fail.json', JSON.stringify({ iter, seq: snap.seq, data: snap.data, log, cols: snap.cols, rows: snap.rows, fedAt, after: after.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e), events: events.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e) })); }
       if (d1.length) mismatches.push(`iteration ${iter}, at snapshot seq ${snap.seq}: ${d1.slice(0, 3).join('; ')}`);
       // Then both follow the rest of the session.
       const userAll = freshTerminal(60, 16);
       await replay(userAll.term, events);
       await replay(viewer.term, [...after, ...events.slice(fedAt)], snap.seq);
-      const d2 = diffStates(describeTerminal(viewer.term, viewer.title()), describeTerminal(userAll.term, userAll.title()));
+      const d2 = diffStates(describeTerminal(viewer.term, viewer.title(), true), describeTerminal(userAll.term, userAll.title(), true));
       if (d2.length && (process.env.DUMP_ITER ? iter === Number(process.env.DUMP_ITER) : !(globalThis as any).dumped && ((globalThis as any).dumped = true))) { (await import('node:fs')).writeFileSync('/tmp/fail.json', JSON.stringify({ iter, seq: snap.seq, data: snap.data, log, cols: snap.cols, rows: snap.rows, fedAt, after: after.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e), events: events.map((e) => e.kind === 'data' ? { d: e.data.toString('latin1') } : e) })); }
       if (d2.length) mismatches.push(`iteration ${iter}, at the end: ${d2.slice(0, 3).join('; ')}`);
       for (const t of [user.term, userAll.term, viewer.term]) t.dispose();
