@@ -120,6 +120,7 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
     // Keyframes for Session Video seek: a worker thread follows each recording as it is written.
     const keyframes = new KeyframeService({ onError: (file, error) => logger.warn({ file, error }, 'keyframe indexing failed') });
     closers.push(() => keyframes.close());
+    const settings = new SettingsService({ settings: store.settings, audit: store.audit, clock, users: store.users });
     const hub = new SessionHub({
       sessions: store.sessions,
       events: store.events,
@@ -128,6 +129,10 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
       clock,
       logger,
       keyframes,
+      policy: {
+        defaultAuditors: () => settings.get('auditors.default'),
+        recordingFailure: () => settings.get('recording.onFailure'),
+      },
     });
     // Command log: reconstruction, real-time rules and the search index (a worker thread reading the recordings).
     const ruleCache = new RuleCache(store.rules);
@@ -176,7 +181,6 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
     closers.push(() => gateway.close(), () => hub.shutdown());
     logger.info({ host: sshAddress.host, port: sshAddress.port }, 'ssh gateway listening');
 
-    const settings = new SettingsService({ settings: store.settings, audit: store.audit, clock, users: store.users });
     const purgeJob = new PurgeJob({
       purge: new PurgeService({
         repo: store.purge,

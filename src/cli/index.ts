@@ -19,6 +19,7 @@ import { registerSessionLogs } from './logs.js';
 import { registerRules } from './rules.js';
 import { registerPlay } from './play.js';
 import { registerVideo } from './video.js';
+import { registerLogin, registerRemote } from './remote.js';
 
 /** Exit statuses: 0 success, 1 the command failed, 2 the command was called wrongly. */
 export const EXIT_OK = 0;
@@ -59,7 +60,9 @@ export function buildProgram(io: CliIO, writeErr: (s: string) => void): Command 
   if (sessions) {
     registerPlay(sessions, io);
     registerVideo(sessions, io);
+    registerRemote(sessions, io);
   }
+  registerLogin(program, io);
   registerAudit(program, io);
   registerPurge(program, io);
   registerSettings(program, io);

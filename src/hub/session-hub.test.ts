@@ -120,4 +120,32 @@ describe('SessionHub', () => {
       store.sessions.end = original;
     }
   });
+
+  it('adds the default auditors of the settings to every new session, as an Auditors changed event', async () => {
+    const bob = await store.users.create({ username: 'bob', passwordHash: null, roles: [] });
+    const withPolicy = new SessionHub({
+      sessions: store.sessions, events: store.events, blocks: store.blocks, recordings: new FileRecordingStore({ dir: path.join(dir, 'rec2') }), clock, logger: quiet,
+      policy: { defaultAuditors: async () => [bob.id], recordingFailure: async () => 'drop' },
+    });
+    const s = await withPolicy.start(req);
+    expect(await store.sessions.auditors(s.id)).toEqual([bob.id]);
+    expect((await store.events.forSession(s.id)).map((e) => e.event)).toContain('Auditors changed');
+    await s.end({ exitStatus: 0, reason: null });
+    await withPolicy.shutdown();
+  });
+
+  it('keeps a session whose recording fails going when recording.onFailure is continue, and drops it by default', async () => {
+    const failing = { open: async () => ({ path: path.join(dir, 'x.cast'), output() {}, input() {}, resize() {}, onError(cb: (e: Error) => void) { setTimeout(() => cb(new Error('disk full')), 5); }, close: async () => ({ path: '', size: 0, duration: 0, sha256: '' }) }), repair: async () => null };
+    for (const policy of ['continue', 'drop'] as const) {
+      const h = new SessionHub({ sessions: store.sessions, events: store.events, blocks: store.blocks, recordings: failing, clock, logger: quiet, policy: { defaultAuditors: async () => [], recordingFailure: async () => policy } });
+      const s = await h.start(req);
+      const c = control();
+      s.attach(c);
+      await new Promise((r) => setTimeout(r, 30));
+      if (policy === 'continue') expect(c.seen).toEqual([]);
+      else expect(c.seen).toEqual([`disconnect:${MESSAGES.disconnected}`]);
+      await s.end({ exitStatus: 0, reason: null });
+      await h.shutdown();
+    }
+  });
 });

@@ -30,6 +30,16 @@ export interface SessionHubOptions {
   counterIntervalMs?: number;
   /** Writes keyframes beside each recording while its session runs (Session Video seek); optional. */
   keyframes?: { track(castPath: string): SessionTap };
+  /** Settings read when a session starts: default auditors and what a recording failure does. */
+  policy?: SessionPolicy;
+}
+
+/** Per-session policies kept in settings. */
+export interface SessionPolicy {
+  /** User ids added as auditors of every new session. */
+  defaultAuditors(): Promise<number[]>;
+  /** 'drop' (default, the safe choice for PAM) ends a session that cannot be recorded; 'continue' keeps it and alerts. */
+  recordingFailure(): Promise<'drop' | 'continue'>;
 }
 
 /** Who the session belongs to and where it goes. */
@@ -155,12 +165,17 @@ export class SessionHub {
       await recorder.close().catch(() => undefined);
       throw err;
     }
+    const onFailure = (await this.o.policy?.recordingFailure().catch(() => 'drop' as const)) ?? 'drop';
     const session = new LiveSession({
       record,
       recorder,
       clock: this.o.clock,
       onEnd: (s, outcome, rec) => this.finish(s, outcome, rec),
       onRecordingError: (s, err) => {
+        if (onFailure === 'continue') {
+          this.o.logger.error({ sessionId: s.record.sessionId, err: err.message, alert: true }, 'recording failed; session continues unrecorded (recording.onFailure=continue)');
+          return;
+        }
         // PAM default: a session that cannot be recorded must not go on unrecorded.
         this.o.logger.error({ sessionId: s.record.sessionId, err: err.message }, 'recording failed; dropping session');
         s.forceEnd({ status: 'failed', exitStatus: null, reason: 'recording failed', errorMessage: `Recording failed: ${err.message}` }, MESSAGES.disconnected);
@@ -176,6 +191,11 @@ export class SessionHub {
     // The keyframe writer reads the recording file back off the relay path; the tap only tells it when the session ends.
     if (this.o.keyframes) session.addTap(this.o.keyframes.track(recorder.path));
     await this.event(record.id, req.user.id, req.user.username, 'Started', `${record.type}${req.command ? `: ${req.command}` : ''}`);
+    const auditors = (await this.o.policy?.defaultAuditors().catch(() => [])) ?? [];
+    if (auditors.length > 0) {
+      await this.o.sessions.setAuditors(record.id, auditors);
+      await this.event(record.id, null, 'vigil', 'Auditors changed', `default auditors added: user ids ${auditors.join(', ')}`);
+    }
     this.o.logger.info({ sessionId, user: req.user.username, target: `${req.credential.label}@${req.device.name}`, type: req.type }, 'session started');
     this.emit({ kind: 'started', session: record });
     return session;

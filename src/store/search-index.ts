@@ -9,8 +9,7 @@ import type { Database } from './schema.js';
 
 /** Longest line kept in the index; longer output lines are cut. */
 export const MAX_INDEXED_LINE = 1000;
-/** Candidate rows read from the word index per round, and at most this many in all per query (bounds a query's cost). */
-const PAGE = 500;
+/** At most this many candidate rows are read from the word index per search (bounds a query's cost). */
 const MAX_SCANNED = 10_000;
 /** Above this many audited sessions, the caller's sessions are filtered after the match instead of in the index query. */
 const MAX_SESSION_TERMS = 500;
@@ -97,8 +96,8 @@ export class SqliteSearchIndex implements SearchIndex {
   constructor(private readonly db: BetterSqlite3.Database, private readonly main: Kysely<Database>) {
     this.writer = new SearchTextWriter(db);
     const cols = 'SELECT rowid, text, session_id, offset_s, kind FROM session_text';
-    this.query = db.prepare(`${cols} WHERE session_text MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`);
-    this.queryIn = db.prepare(`${cols} WHERE session_text MATCH ? AND session_id IN (SELECT value FROM json_each(?)) AND rowid < ? ORDER BY rowid DESC LIMIT ?`);
+    this.query = db.prepare(`${cols} WHERE session_text MATCH ? ORDER BY rowid DESC`);
+    this.queryIn = db.prepare(`${cols} WHERE session_text MATCH ? AND session_id IN (SELECT value FROM json_each(?)) ORDER BY rowid DESC`);
   }
 
   async addLines(lines: readonly IndexedLine[]): Promise<void> {
@@ -124,24 +123,20 @@ export class SqliteSearchIndex implements SearchIndex {
     // Bounded work: at most MAX_SCANNED candidate rows in all, so a very common term answers fast, with fewer sessions.
     let scanned = 0;
     for (const words of queries) {
-      let before = Number.MAX_SAFE_INTEGER;
       const match = `(${words})${scope}`;
-      // Newest first by rowid; the word index narrows, the substring test decides.
-      while (found.length < q.limit && scanned < MAX_SCANNED) {
-        const rows = (only === null ? this.query.all(match, before, PAGE) : this.queryIn.all(match, only, before, PAGE)) as FtsRow[];
-        scanned += rows.length;
-        for (const r of rows) {
-          if (found.length >= q.limit || seen.has(r.rowid) || !r.text.toLowerCase().includes(needle)) continue;
-          const n = (perSession.get(r.session_id) ?? 0) + 1;
-          if (q.perSession !== undefined && n > q.perSession) continue;
-          perSession.set(r.session_id, n);
-          seen.add(r.rowid);
-          found.push(r);
-        }
-        if (rows.length < PAGE) break;
-        before = rows[rows.length - 1].rowid;
+      // Newest first by rowid, streamed: the word index narrows, the substring test decides, and reading stops as
+      // soon as there are enough (one cursor: a prefix's word lists are merged once, not once a page).
+      const rows = (only === null ? this.query.iterate(match) : this.queryIn.iterate(match, only)) as IterableIterator<FtsRow>;
+      for (const r of rows) {
+        if (found.length >= q.limit || ++scanned > MAX_SCANNED) break;
+        if (seen.has(r.rowid) || !r.text.toLowerCase().includes(needle)) continue;
+        const n = (perSession.get(r.session_id) ?? 0) + 1;
+        if (q.perSession !== undefined && n > q.perSession) continue;
+        perSession.set(r.session_id, n);
+        seen.add(r.rowid);
+        found.push(r);
       }
-      if (found.length >= q.limit) break;
+      if (found.length >= q.limit || scanned > MAX_SCANNED) break;
     }
     const ids = [...new Set(found.map((r) => r.session_id))];
     const starts = new Map<number, number>();
