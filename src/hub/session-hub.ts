@@ -157,8 +157,9 @@ export class SessionHub {
         status: 'active',
         startedAt,
         recordingPath: recorder.path,
-        cols,
-        rows,
+        // Null when the channel has no pty (plain exec, sftp): the command log tells pty sessions by this.
+        cols: req.cols ?? null,
+        rows: req.rows ?? null,
       });
     } catch (err) {
       // No session row: the recorder must not stay open (its file is an empty, header-only recording).

@@ -10,7 +10,7 @@ import type { Database } from './schema.js';
 /** Longest line kept in the index; longer output lines are cut. */
 export const MAX_INDEXED_LINE = 1000;
 /** At most this many candidate rows are read from the word index per search (bounds a query's cost). */
-const MAX_SCANNED = 10_000;
+const MAX_SCANNED = 5_000;
 /** Above this many audited sessions, the caller's sessions are filtered after the match instead of in the index query. */
 const MAX_SESSION_TERMS = 500;
 

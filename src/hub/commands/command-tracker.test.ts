@@ -75,6 +75,19 @@ describe('CommandTracker on a real bash', () => {
     expect(texts).toEqual(['echo pasted-one\necho pasted-two', 'echo fast-a', 'echo fast-b', 'sleep 0.5', 'echo typed-ahead', 'cat', 'line for cat']);
   });
 
+  it('keeps the last command and its output when the session ends', async () => {
+    const clock = new ManualClock(FIXTURE_START);
+    const seen: string[] = [];
+    const tracker = new CommandTracker({ cols: 80, rows: 24, startedAt: new Date(FIXTURE_START), clock, onCommand: (c) => seen.push(c.text), onExcerpt: (c, t) => seen.push(`${c.text} => ${t}`) });
+    tracker.output(Buffer.from('$ '));
+    tracker.input(Buffer.from('uptime\r'));
+    tracker.output(Buffer.from('uptime\r\n 10:00 up 1 day\r\n'));
+    await tracker.settle(0, 5000);
+    tracker.end();
+    tracker.dispose();
+    expect(seen).toEqual(['uptime', 'uptime =>  10:00 up 1 day']);
+  });
+
   it('skips to the tail when it falls behind, and still reads the next command', async () => {
     const clock = new ManualClock(FIXTURE_START);
     const texts: string[] = [];

@@ -19,32 +19,19 @@ import type { Terminal } from '@xterm/headless';
 import type { Clock } from '../../core/clock.js';
 import { KeyReader, LineKeys, type Key } from './key-line.js';
 import { TrackerQueue } from './tracker-queue.js';
-import { decideLine, isIncomplete, sameLine, showsKeys, stripPrompt } from './line-decision.js';
-import { cursorLine, lineEndingAt } from './screen-lines.js';
+import { CommandAssembler, type CommandAssemblerOptions } from './command-assembler.js';
+import { decideLine, sameLine, showsKeys, stripPrompt } from './line-decision.js';
+import { cursorLine, lineEndingAt, type LineView } from './screen-lines.js';
 
 const { Terminal: HeadlessTerminal } = xtermHeadless;
 
-/** A command line, as the shell received it. */
-export interface TrackedCommand {
-  text: string;
-  /** Wall clock of the Enter key. */
-  at: Date;
-  /** Seconds since the session started. */
-  offset: number;
-}
+export type { TrackedCommand } from './command-assembler.js';
+export type { LineView } from './screen-lines.js';
 
-export interface CommandTrackerOptions {
+export interface CommandTrackerOptions extends CommandAssemblerOptions {
   cols: number;
   rows: number;
-  /** Session start, for offsets. */
-  startedAt: Date;
   clock: Clock;
-  onCommand(c: TrackedCommand): void;
-  /** The output a command displayed up to the next prompt, at most maxExcerpt characters (not called when empty). */
-  onExcerpt?(c: TrackedCommand, text: string): void;
-  /** A line was entered without echo (a password prompt): only the time is told. */
-  onHidden?(at: Date): void;
-  maxExcerpt?: number;
   /** Output bytes queued beyond which the tracker skips to the tail (default 2 MiB). */
   maxBacklog?: number;
   tailBytes?: number;
@@ -54,28 +41,11 @@ export interface CommandTrackerOptions {
   lazyBacklog?: number;
   /** How long output must pause before it is parsed when nobody needs the screen (default 50 ms). */
   idleParseMs?: number;
-  /** At most this many `\`-continued lines make one command (default 50). */
-  maxParts?: number;
   /**
    * No pty: nothing is echoed by design and each line of input is read by the shell as it is; the keys are the
    * command and Enter commits at once.
    */
   keysOnly?: boolean;
-}
-
-/** What the line being typed looks like now (for rule checks before Enter is let through). */
-export interface LineView {
-  alt: boolean;
-  /** The line on screen minus its prompt ('' when nothing was typed on it yet). */
-  screen: string;
-  /** The logical line on screen up to the cursor, prompt included (to redraw it for the user). */
-  upToCursor: string;
-  /** The prompt captured at the first key ('' when idle). */
-  prompt: string;
-  /** The whole logical line at the cursor. */
-  line: string;
-  /** Earlier lines of a `\`-continued command not yet complete. */
-  pending: string[];
 }
 
 interface Pending {
@@ -93,13 +63,13 @@ export class CommandTracker {
   private readonly term: Terminal;
   private readonly reader: KeyReader;
   private readonly keys = new LineKeys();
-  private decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly inputDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly q = new TrackerQueue();
   private inFlight = false;
   private scheduled = false;
   private disposed = false;
   private ended = false;
+  private finished = false;
   /** Keys of an input chunk after an Enter, waiting for that Enter's line to commit. */
   private deferred: Key[] = [];
   private deferredAt = 0;
@@ -107,20 +77,19 @@ export class CommandTracker {
   private prompt = '';
   private commit: Pending | null = null;
   private commitTimer: NodeJS.Timeout | null = null;
-  private parts: string[] = [];
-  private excerpt: { cmd: TrackedCommand; lines: string[]; size: number } | null = null;
+  private readonly cmds: CommandAssembler;
   private lastArrival = 0;
   private lazyTimer: NodeJS.Timeout | null = null;
-  /** Output was dropped without parsing; resyncAlt is the last alternate-screen switch it held. */
-  private resync = false;
-  private resyncAlt = '';
   /** An input entry had to wait for a commit: the line it starts was typed ahead. */
   private waited = false;
   private readonly idleWaiters = new Set<() => void>();
-  /** How many times output was skipped because the tracker fell behind. */
-  skips = 0;
+  /** How many times output was dropped unparsed (bulk output, or the tracker fell behind). */
+  get skips(): number {
+    return this.q.skips;
+  }
 
   constructor(private readonly o: CommandTrackerOptions) {
+    this.cmds = new CommandAssembler(o);
     this.term = new HeadlessTerminal({ cols: o.cols, rows: o.rows, scrollback: 100, allowProposedApi: true, logLevel: 'off' });
     this.reader = new KeyReader(() => this.term.modes.bracketedPasteMode);
     this.term.onLineFeed(() => this.lineFeed());
@@ -153,8 +122,10 @@ export class CommandTracker {
 
   /** The session ended: what is queued is still parsed, then the last line and excerpt are committed. */
   end(): void {
+    if (this.ended) return;
     this.ended = true;
-    this.schedule();
+    if (this.idle()) this.finish();
+    else this.schedule();
   }
 
   dispose(): void {
@@ -209,7 +180,7 @@ export class CommandTracker {
       upToCursor,
       prompt: this.editing ? this.prompt : '',
       line,
-      pending: [...this.parts],
+      pending: [...this.cmds.pending],
     };
   }
 
@@ -217,7 +188,7 @@ export class CommandTracker {
   cancelLine(): void {
     this.editing = false;
     this.keys.reset();
-    this.parts = [];
+    this.cmds.cancel();
   }
 
   private now(): number {
@@ -233,7 +204,7 @@ export class CommandTracker {
    * waits in settle(). Otherwise output is parsed lazily (see defer).
    */
   private urgent(): boolean {
-    return this.commit !== null || this.deferred.length > 0 || this.excerpt !== null || this.idleWaiters.size > 0 || this.ended || this.q.hasKeys();
+    return this.commit !== null || this.deferred.length > 0 || this.cmds.collecting || this.idleWaiters.size > 0 || this.ended || this.q.hasKeys();
   }
 
   /**
@@ -242,8 +213,7 @@ export class CommandTracker {
    */
   private defer(): void {
     if (this.q.queuedOut > (this.o.lazyBacklog ?? 256 * 1024)) {
-      this.resyncAlt = this.q.dropOutput(this.o.tailBytes ?? 64 * 1024, this.resyncAlt);
-      this.resync = true;
+      this.q.dropOutput(this.o.tailBytes ?? 64 * 1024);
     }
     if (this.lazyTimer) clearTimeout(this.lazyTimer);
     this.lazyTimer = setTimeout(() => {
@@ -303,16 +273,7 @@ export class CommandTracker {
   private writeFrom(i: number): void {
     // While keys wait for a commit, stop at each line feed, so that they are handled right after it.
     const byLine = this.commit !== null && (this.deferred.length > 0 || !this.q.isHead(i) || this.commit.typeahead);
-    const data = this.q.takeOutput(i, this.o.batchBytes ?? 64 * 1024, byLine);
-    let prefix = '';
-    if (this.resync) {
-      // Output was dropped unparsed: CAN ends a sequence cut in two, then the screen mode it left.
-      this.resync = false;
-      this.skips++;
-      this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-      prefix = '\x18\x1b[0m' + this.resyncAlt;
-    }
-    this.writeTerm(prefix + this.decoder.decode(data, { stream: true }));
+    this.writeTerm(this.q.text(this.q.takeOutput(i, this.o.batchBytes ?? 64 * 1024, byLine)));
   }
 
   private writeTerm(text: string): void {
@@ -342,7 +303,7 @@ export class CommandTracker {
           const text = this.keys.text.trim();
           this.editing = false;
           this.keys.reset();
-          if (text) this.emit(text, at);
+          if (text) this.cmds.line({ kind: 'command', text }, at);
           continue;
         }
         this.commit = { at, prompt: this.prompt, keys: this.keys.text, certain: this.keys.certain, typeahead, lineAtEnter: cursorLine(this.term.buffer.active).line };
@@ -360,7 +321,7 @@ export class CommandTracker {
 
   /** The first key of a line: remember the prompt; the previous command's output is complete (unless typed ahead). */
   private startLine(typeahead: boolean): void {
-    if (!typeahead) this.finishExcerpt();
+    if (!typeahead) this.cmds.endExcerpt();
     this.editing = true;
     this.keys.reset();
     this.prompt = cursorLine(this.term.buffer.active).upToCursor;
@@ -378,14 +339,7 @@ export class CommandTracker {
         return;
       }
     }
-    if (this.excerpt && buf.type === 'normal') {
-      const text = lineEndingAt(this.term.buffer.active, row).replace(/\s+$/, '');
-      const max = this.o.maxExcerpt ?? 2048;
-      const ex = this.excerpt;
-      ex.lines.push(text);
-      ex.size += text.length + 1;
-      if (ex.size >= max) this.finishExcerpt();
-    }
+    if (this.cmds.collecting && buf.type === 'normal') this.cmds.output(lineEndingAt(buf, row).replace(/\s+$/, ''));
   }
 
   private armCommitTimer(): void {
@@ -414,53 +368,16 @@ export class CommandTracker {
     if (!p) return;
     this.commit = null;
     this.clearCommitTimer();
-    if (p.typeahead) this.finishExcerpt();
-    const d = decideLine({ line, prompt: p.prompt, keys: p.keys, certain: p.certain, lineAtEnter: p.typeahead ? '' : p.lineAtEnter });
-    if (d.kind === 'hidden') {
-      this.parts = [];
-      this.o.onHidden?.(new Date(p.at));
-      return;
-    }
-    if (d.kind === 'none') {
-      if (this.parts.length === 0) return;
-      // An empty line ends a continued command the heuristics thought incomplete.
-      this.emit(this.parts.join('\n'), p.at);
-      this.parts = [];
-      return;
-    }
-    const parts = [...this.parts, d.text];
-    if (parts.length < (this.o.maxParts ?? 50) && isIncomplete(parts.join('\n'))) {
-      this.parts = parts;
-      return;
-    }
-    this.parts = [];
-    this.emit(parts.join('\n'), p.at);
+    if (p.typeahead) this.cmds.endExcerpt();
+    this.cmds.line(decideLine({ line, prompt: p.prompt, keys: p.keys, certain: p.certain, lineAtEnter: p.typeahead ? '' : p.lineAtEnter }), p.at);
   }
 
-  private emit(text: string, at: number): void {
-    const cmd: TrackedCommand = { text, at: new Date(at), offset: Math.max(0, (at - this.o.startedAt.getTime()) / 1000) };
-    this.o.onCommand(cmd);
-    this.excerpt = { cmd, lines: [], size: 0 };
-  }
-
-  private finishExcerpt(): void {
-    const ex = this.excerpt;
-    if (!ex) return;
-    this.excerpt = null;
-    const max = this.o.maxExcerpt ?? 2048;
-    let text = ex.lines.join('\n').replace(/\s+$/, '');
-    if (text.length > max) text = text.slice(0, max) + '…';
-    if (text) this.o.onExcerpt?.(ex.cmd, text);
-  }
-
-  /** Session over: commit a line still waiting, a continued command, and the last excerpt. */
+  /** Session over: commit a line still waiting, a continued command, and the last excerpt (once). */
   private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
     if (this.commit) this.commitLine(cursorLine(this.term.buffer.active).line);
-    if (this.parts.length) {
-      this.emit(this.parts.join('\n'), this.now());
-      this.parts = [];
-    }
-    this.finishExcerpt();
+    this.cmds.finish(this.now());
   }
 
   /**
@@ -468,18 +385,13 @@ export class CommandTracker {
    * and the last size; forget the line being typed and the keys queued meanwhile.
    */
   private skip(): void {
-    this.skips++;
     if (this.commit) this.commitLine(cursorLine(this.term.buffer.active).line);
-    this.finishExcerpt();
+    this.cmds.endExcerpt();
     this.deferred = [];
     this.cancelLine();
     this.reader.reset();
-    const { tail, alt: skipped, size } = this.q.skip(this.o.tailBytes ?? 64 * 1024);
-    const alt = skipped || (this.resync ? this.resyncAlt : '');
-    this.resync = false;
+    const { text, size } = this.q.skip(this.o.tailBytes ?? 64 * 1024);
     if (size) this.term.resize(size.cols, size.rows);
-    this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-    // CAN ends any sequence xterm is in the middle of; then the screen mode, then the tail.
-    this.writeTerm('\x18\x1b[0m' + alt + this.decoder.decode(tail, { stream: true }));
+    this.writeTerm(text);
   }
 }

@@ -145,8 +145,9 @@ export class InputGuard {
       } else if (k.kind === 'control' && k.code === 0x03) line.reset();
       else line.apply(k);
     }
-    if (line.text) out.push(line.text);
-    // A pasted block is checked line by line as well as whole.
+    // What follows the last Enter runs at a later Enter and is checked then; a pasted block with line breaks (which a
+    // shell without bracketed paste runs at once) is checked now, line by line as well as whole.
+    if (line.text.includes('\n')) out.push(line.text);
     return out.flatMap((l) => (l.includes('\n') ? [l, ...l.split('\n')] : [l]));
   }
 

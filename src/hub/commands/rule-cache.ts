@@ -14,11 +14,18 @@ export class RuleCache {
     if (Date.now() - this.loadedAt < this.maxAgeMs) return this.compiled;
     this.loading ??= this.repo
       .list()
-      .then((rules) => {
-        this.compiled = compileRules(rules);
-        this.loadedAt = Date.now();
-        return this.compiled;
-      })
+      .then(
+        (rules) => {
+          this.compiled = compileRules(rules);
+          this.loadedAt = Date.now();
+          return this.compiled;
+        },
+        (err: unknown) => {
+          // The store is briefly unavailable (locked): keep enforcing the rules known so far.
+          if (this.loadedAt === -Infinity) throw err;
+          return this.compiled;
+        },
+      )
       .finally(() => {
         this.loading = null;
       });

@@ -29,3 +29,18 @@ export function lineEndingAt(buf: IBuffer, row: number): string {
   for (let r = start; r <= row; r++) text += buf.getLine(r)?.translateToString(r === row) ?? '';
   return text;
 }
+
+/** What the line being typed looks like now (for rule checks before Enter is let through). */
+export interface LineView {
+  alt: boolean;
+  /** The line on screen minus its prompt ('' when nothing was typed on it yet). */
+  screen: string;
+  /** The logical line on screen up to the cursor, prompt included (to redraw it for the user). */
+  upToCursor: string;
+  /** The prompt captured at the first key ('' when idle). */
+  prompt: string;
+  /** The whole logical line at the cursor. */
+  line: string;
+  /** Earlier lines of a `\`-continued command not yet complete. */
+  pending: string[];
+}

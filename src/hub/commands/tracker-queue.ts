@@ -1,4 +1,5 @@
-// The tracker's queue of what the session did, in arrival order: output, keys and resizes, with output byte accounting.
+// The tracker's queue of what the session did, in arrival order: output, keys and resizes; output byte accounting,
+// decoding, and dropping output unparsed (the text after a drop starts by resetting what the drop may have cut).
 
 export type Entry =
   | { kind: 'o'; data: Buffer; at: number }
@@ -19,11 +20,19 @@ export function lastAltSwitch(buf: Buffer, previous = ''): string {
   return last;
 }
 
+/** CAN ends any escape sequence the terminal is in the middle of; then default colours. */
+const RESET = '\x18\x1b[0m';
+
 export class TrackerQueue {
   private q: Entry[] = [];
   private head = 0;
+  private decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  /** Output was dropped unparsed since the last text taken; `alt` is the last alternate-screen switch it held. */
+  private dropped: { alt: string } | null = null;
   /** Output bytes waiting. */
   queuedOut = 0;
+  /** How many times output was dropped unparsed. */
+  skips = 0;
 
   push(e: Entry): void {
     this.q.push(e);
@@ -48,12 +57,9 @@ export class TrackerQueue {
     return null;
   }
 
-  /**
-   * Drops queued output but the last `tailBytes` (cut after a line feed), without parsing it; returns the last
-   * alternate-screen switch it held (or `previous`). Other entries stay in place.
-   */
-  dropOutput(tailBytes: number, previous: string): string {
-    let alt = previous;
+  /** Drops queued output but the last `tailBytes` (cut after a line feed), unparsed. Other entries stay in place. */
+  dropOutput(tailBytes: number): void {
+    let alt = this.dropped?.alt ?? '';
     let excess = this.queuedOut - tailBytes;
     const kept: Entry[] = [];
     for (let i = this.head; i < this.q.length; i++) {
@@ -77,7 +83,21 @@ export class TrackerQueue {
     }
     this.q = kept;
     this.head = 0;
-    return alt;
+    this.dropped = { alt };
+  }
+
+  /** Text for the terminal: output taken with takeOutput, after a reset when output was dropped before it. */
+  text(data: Buffer): string {
+    return this.resetIfDropped() + this.decoder.decode(data, { stream: true });
+  }
+
+  private resetIfDropped(): string {
+    if (!this.dropped) return '';
+    const { alt } = this.dropped;
+    this.dropped = null;
+    this.skips++;
+    this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    return RESET + alt;
   }
 
   /** True when keys are waiting. */
@@ -141,10 +161,10 @@ export class TrackerQueue {
   }
 
   /**
-   * Empties the queue for a skip: the last `tailBytes` of output (from a line start), the last alternate-screen
-   * switch before them and the last size. Keys are dropped.
+   * Empties the queue for a skip: the text to write is a reset, the last alternate-screen switch before the kept
+   * tail, and the last `tailBytes` of output (from a line start); `size` is the last resize. Keys are dropped.
    */
-  skip(tailBytes: number): { tail: Buffer; alt: string; size: { cols: number; rows: number } | null } {
+  skip(tailBytes: number): { text: string; size: { cols: number; rows: number } | null } {
     const outs: Buffer[] = [];
     let size: { cols: number; rows: number } | null = null;
     for (let i = this.head; i < this.q.length; i++) {
@@ -157,6 +177,7 @@ export class TrackerQueue {
     let from = Math.max(0, all.length - tailBytes);
     const nl = all.indexOf(0x0a, from);
     if (nl >= 0 && nl + 1 < all.length) from = nl + 1;
-    return { tail: all.subarray(from), alt: lastAltSwitch(all.subarray(0, from)), size };
+    this.dropped = { alt: lastAltSwitch(all.subarray(0, from), this.dropped?.alt ?? '') };
+    return { text: this.text(all.subarray(from)), size };
   }
 }

@@ -20,9 +20,11 @@ export function writeAll(term: Terminal, data: string | Uint8Array): Promise<voi
 }
 
 /**
- * With `lenientWide`, an empty narrow cell right after a wide character reads as the wide
- * character's right half. xterm leaves that pair when autowrap is off at the last column; a later
- * widening resize moves it mid-line, where no output can rebuild it. It renders the same.
+ * With `lenientWide`, broken wide characters read as what they render as. xterm can leave a wide
+ * character whose right half is an empty narrow cell (autowrap off at the last column, moved
+ * mid-line by a later widening resize) and a right half without its left one (ICH next to a wide
+ * character); output cannot rebuild either mid-line. The first renders as the wide character,
+ * the second as a blank.
  */
 function describeBuffer(buf: IBuffer, cols: number, lenientWide = false): string[] {
   const lines: string[] = [];
@@ -33,9 +35,10 @@ function describeBuffer(buf: IBuffer, cols: number, lenientWide = false): string
     let s = line.isWrapped ? '↩' : '';
     for (let x = 0; x < cols; x++) {
       line.getCell(x, cell);
-      if (lenientWide && x > 0 && cell.getWidth() === 1 && !cell.getChars() && line.getCell(x - 1)?.getWidth() === 2) {
-        s += '0[]';
-        continue;
+      if (lenientWide && !cell.getChars() && cell.getWidth() <= 1) {
+        const afterWide = x > 0 && line.getCell(x - 1)?.getWidth() === 2;
+        if (afterWide) { s += '0[]'; continue; }
+        if (cell.getWidth() === 0) { s += '\x1b[0m1[]'; continue; }
       }
       const attrs = sgrFor(cell).replace(/38;5;([0-7])(;|m)/g, (_, c: string, e: string) => `${30 + +c}${e}`)
         .replace(/38;5;([89]|1[0-5])(;|m)/g, (_, c: string, e: string) => `${90 + +c - 8}${e}`)
@@ -60,7 +63,7 @@ export function describeTerminal(term: Terminal, title: string, lenientWide = fa
     ? { normal: term.buffer.normal, alternate: term.buffer.alternate } : { normal: term.buffer.normal };
   const perBuffer = Object.fromEntries(Object.entries(buffers).map(([name, b]) => {
     const ib = name === 'normal' ? st.normal : st.alt;
-    const tabs = Object.keys(ib.tabs).map(Number).filter((c) => ib.tabs[c] && c < term.cols).sort((a, c) => a - c);
+    const tabs = Object.keys(ib.tabs).map(Number).filter((c) => ib.tabs[c] && c <= term.cols).sort((a, c) => a - c);
     return [name, {
       lines: describeBuffer(b, term.cols, lenientWide), baseY: b.baseY, length: b.length,
       margins: [ib.scrollTop, ib.scrollBottom], tabs,

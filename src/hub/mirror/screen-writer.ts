@@ -170,7 +170,7 @@ class Writer {
 }
 
 /** Output that rebuilds every line of `buffer` (width `cols`) in an empty buffer, cursor at home. */
-export function writeLines(buffer: IBuffer, cols: number, hook?: LineHook): string {
+export function writeLines(buffer: IBuffer, cols: number, hooks: readonly LineHook[] = []): string {
   const w = new Writer(buffer, cols);
   for (let y = 0; y < buffer.length; y++) {
     const line = buffer.getLine(y);
@@ -182,7 +182,7 @@ export function writeLines(buffer: IBuffer, cols: number, hook?: LineHook): stri
       // scroll the scratch line away (SU drops it without adding scrollback) and go back up.
       w.out.push(`\x1b[${cols}G  \b\x1b[X\x1b[S\x1b[A`);
     }
-    if (hook?.line === y) w.out.push(hook.text);
+    for (const h of hooks) if (h.line === y) w.out.push(h.text);
     w.line(line);
   }
   w.resetPen();

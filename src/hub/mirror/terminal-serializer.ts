@@ -2,8 +2,8 @@
 //
 // Cells come from screen-writer.ts; everything else a screen carries is added here, including
 // what @xterm/addon-serialize loses (FACTS.md, "Terminal state"). The string is
-//   normal buffer lines (its saved cursor, DECSC, set on the way) · its tab stops and margins
-//   [· alternate screen without saving the cursor (1047) · its lines (and saved cursor), tab stops,
+//   normal buffer lines (its tab stops and saved cursor, DECSC, set on the way) · its margins
+//   [· alternate screen without saving the cursor (1047) · its lines (tab stops, saved cursor) ·
 //      margins]
 //   · charsets G0–G3 and the one in use · origin mode · cursor position (pending wrap included) ·
 //     current SGR · DEC/ANSI modes · mouse protocol and encoding · cursor visibility and style ·
@@ -34,7 +34,8 @@ function serializeTerminal(term: Terminal, title: string): string {
   const divergent = st.charset !== st.charsets[st.glevel];
   const plan: CharsetPlan = !divergent ? 'last' : active.savedCharset === st.charset ? 'restore'
     : altActive && st.normal.savedCharset === st.charset ? 'restore-normal' : 'last';
-  let out = writeLines(term.buffer.normal, term.cols, savedCursor(term, st.normal, true)) + bufferState(term, st.normal);
+  let out = writeLines(term.buffer.normal, term.cols, [tabStops(term, st.normal), savedCursor(term, st.normal, true)]) +
+    margins(term, st.normal);
   // xterm keeps the alternate buffer's DECSC slot while that buffer is cleared and unused, so it
   // can be set from the normal buffer: needed when the alternate screen is not active, or when a
   // DECRC in the normal buffer must come last (see above).
@@ -47,9 +48,9 @@ function serializeTerminal(term: Terminal, title: string): string {
     if (plan === 'restore-normal') out += designations(st) + '\x1b8';
     // The normal buffer keeps its cursor underneath (xterm reflows around it on resize); 1047,
     // not 1049: its saved cursor was set while writing its lines.
-    out += placeCursor(term, term.buffer.normal, st.normal.y, st.normal.ybase + st.normal.y, st.normal.x) + '\x1b[0m';
-    const altSaved = altSlotFirst ? undefined : savedCursor(term, st.alt, true);
-    out += '\x1b[?1047h\x1b[H' + writeLines(term.buffer.alternate, term.cols, altSaved) + bufferState(term, st.alt);
+    out += viaAlternate(term, st.normal.y, st.normal.x, false) + '\x1b[0m';
+    const hooks = [tabStops(term, st.alt), ...(altSlotFirst ? [] : [savedCursor(term, st.alt, true)])];
+    out += '\x1b[?1047h\x1b[H' + writeLines(term.buffer.alternate, term.cols, hooks) + margins(term, st.alt);
   }
   return out + cursorState(term, st, active, plan) + modeState(term, st, title);
 }
@@ -84,17 +85,23 @@ function isDefaultSlot(buf: InternalBuffer): boolean {
   return buf.savedX === 0 && buf.savedY === 0 && a.fg === 0 && a.bg === 0 && buf.savedCharset === undefined;
 }
 
-/** Per-buffer state: tab stops and scroll margins. */
-function bufferState(term: Terminal, buf: InternalBuffer): string {
-  const { cols, rows } = term;
-  let s = '';
-  const stops = Object.keys(buf.tabs).map(Number).filter((c) => buf.tabs[c] && c < cols).sort((a, b) => a - b);
+/**
+ * Tab stops, set on the first line while it is still blank, when they differ from xterm's
+ * every-8 default. xterm also keeps a stop at x === cols (set in "pending wrap"); a widening
+ * resize makes it a real one, so it is set the same way.
+ */
+function tabStops(term: Terminal, buf: InternalBuffer): LineHook {
+  const { cols } = term;
+  const stops = Object.keys(buf.tabs).map(Number).filter((c) => buf.tabs[c] && c <= cols).sort((a, b) => a - b);
   const width = term.options.tabStopWidth ?? 8;
-  if (stops.length !== Math.ceil(cols / width) || stops.some((c, i) => c !== i * width)) {
-    s += '\x1b[3g' + stops.map((c) => cup(0, c) + '\x1bH').join('');
-  }
-  if (buf.scrollTop !== 0 || buf.scrollBottom !== rows - 1) s += `\x1b[${buf.scrollTop + 1};${buf.scrollBottom + 1}r`;
-  return s;
+  if (stops.length === Math.ceil(cols / width) && stops.every((c, i) => c === i * width)) return { line: 0, text: '' };
+  const set = stops.map((c) => (c < cols ? `\x1b[${c + 1}G\x1bH` : `\x1b[${cols}G \x1bH\x1b[${cols}G\x1b[X`));
+  return { line: 0, text: '\x1b[3g' + set.join('') + '\r' };
+}
+
+/** Scroll margins (DECSTBM). */
+function margins(term: Terminal, buf: InternalBuffer): string {
+  return buf.scrollTop !== 0 || buf.scrollBottom !== term.rows - 1 ? `\x1b[${buf.scrollTop + 1};${buf.scrollBottom + 1}r` : '';
 }
 
 /**
@@ -103,9 +110,27 @@ function bufferState(term: Terminal, buf: InternalBuffer): string {
  */
 function cursorState(term: Terminal, st: TerminalInternals, buf: InternalBuffer, plan: CharsetPlan): string {
   const origin = term.modes.originMode;
-  let s = (plan === 'restore' ? designations(st) + '\x1b8' : '') + (origin ? '\x1b[?6h' : '');
-  s += placeCursor(term, term.buffer.active, buf.y - (origin ? buf.scrollTop : 0), buf.ybase + buf.y, buf.x);
+  let s = plan === 'restore' ? designations(st) + '\x1b8' : '';
+  const outside = buf.y < buf.scrollTop || buf.y > buf.scrollBottom;
+  if (term.buffer.active.type === 'normal' && (buf.x >= term.cols || (origin && outside))) {
+    s += viaAlternate(term, buf.y, buf.x, origin);
+  } else {
+    s += (origin ? '\x1b[?6h' : '') +
+      placeCursor(term, term.buffer.active, buf.y - (origin ? buf.scrollTop : 0), buf.ybase + buf.y, buf.x);
+  }
   return s + (plan === 'last' ? designations(st) : '') + sgrFor(st.curAttr);
+}
+
+/**
+ * Places the normal buffer's cursor from the alternate buffer: leaving it hands the position over
+ * as is. That reaches a pending wrap (x === cols, on the alternate buffer's blank line) without
+ * touching the normal buffer's cells, and, in origin mode, a row outside the normal buffer's
+ * margins (left so when the alternate buffer had other margins). Must run with the normal
+ * buffer active; the alternate buffer is cleared again on the way out.
+ */
+function viaAlternate(term: Terminal, y: number, x: number, origin: boolean): string {
+  const pending = x >= term.cols ? `\x1b[${term.cols}G \x1b[1K` : '';
+  return `\x1b[?1047h${origin ? '\x1b[?6h' : ''}${cup(y, Math.min(x, term.cols - 1))}${pending}\x1b[?1047l`;
 }
 
 /**

@@ -92,6 +92,37 @@ const TABLE: Uint8Array = (() => {
   return t;
 })();
 
+/**
+ * End of the printable text at buf[i..to): ASCII 0x20–0x7e and whole UTF-8 characters from U+00A0
+ * (not C1 controls, not invalid or incomplete sequences, which take the slow path).
+ */
+function skipText(buf: Uint8Array, i: number, to: number): number {
+  while (i < to) {
+    const b = buf[i];
+    if (b >= 0x20 && b < 0x7f) {
+      i++;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      const c = i + 1 < to ? buf[i + 1] : 0;
+      if (c < (b === 0xc2 ? 0xa0 : 0x80) || c > 0xbf) break;
+      i += 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      if (i + 2 >= to) break;
+      const c1 = buf[i + 1];
+      if (c1 < (b === 0xe0 ? 0xa0 : 0x80) || c1 > (b === 0xed ? 0x9f : 0xbf) || (buf[i + 2] & 0xc0) !== 0x80) break;
+      i += 3;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      if (i + 3 >= to) break;
+      const c1 = buf[i + 1];
+      if (c1 < (b === 0xf0 ? 0x90 : 0x80) || c1 > (b === 0xf4 ? 0x8f : 0xbf) || (buf[i + 2] & 0xc0) !== 0x80 ||
+        (buf[i + 3] & 0xc0) !== 0x80) break;
+      i += 4;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
 /** Longest sequence handed to a capture sink; longer ones (images, clipboard) are not needed there. */
 const CAPTURE_LIMIT = 4096;
 
@@ -129,12 +160,14 @@ export class VtScanner {
     if (untilGround && this.atGround) return from;
     let i = from;
     while (i < to) {
-      let b = buf[i];
-      // Fast path: printable ASCII in ground.
-      if (this.state === GROUND && this.need === 0 && b >= 0x20 && b < 0x7f && !untilGround) {
-        do i++; while (i < to && (b = buf[i]) >= 0x20 && b < 0x7f);
-        lastGround = i;
-        continue;
+      const b = buf[i];
+      // Fast path: text in ground stays in ground.
+      if (this.state === GROUND && this.need === 0 && !untilGround) {
+        const j = skipText(buf, i, to);
+        if (j > i) {
+          i = lastGround = j;
+          continue;
+        }
       }
       let cls: number;
       if (this.need === 0) {
