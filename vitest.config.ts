@@ -16,8 +16,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
-          // Each e2e file starts its own sshd and Vigil on random ports and data dirs: safe to run side by side.
-          fileParallelism: true,
+          // Each e2e file starts its own sshd and Vigil; they run one at a time so that timing-sensitive checks are not starved on 2 cores.
+          fileParallelism: false,
         },
       },
     ],

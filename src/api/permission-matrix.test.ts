@@ -225,7 +225,7 @@ const PLAIN_ROUTES: PlainRoute[] = [
   { name: 'POST /command-rules', allowed: VAULT, call: async (t, n) => created(await status('POST', '/api/v1/command-rules', t, { name: `rule${n}`, pattern: '^x' })) },
   { name: 'GET /search', allowed: ['sysadmin', 'pamadmin', 'auditor'], call: (t) => status('GET', '/api/v1/search?q=anything', t) },
   { name: 'GET /audit/sessions', allowed: EVERYONE, call: (t) => status('GET', '/api/v1/audit/sessions', t) },
-  { name: 'GET /users', allowed: ADMINS, call: (t) => status('GET', '/api/v1/users', t) },
+  { name: 'GET /users', allowed: VAULT, call: (t) => status('GET', '/api/v1/users', t) },
   { name: 'POST /users', allowed: ADMINS, call: (t, n) => status('POST', '/api/v1/users', t, { username: `new${n}`, password: 'long-enough-pw' }) },
   { name: 'PATCH /users/{id}', allowed: ADMINS, call: (t) => status('PATCH', `/api/v1/users/${h.users.owner.id}`, t, { roles: ['PAM User'] }) },
   { name: 'GET /roles', allowed: ADMINS, call: (t) => status('GET', '/api/v1/roles', t) },

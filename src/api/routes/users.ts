@@ -18,7 +18,9 @@ export const userRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
     return toUser(u);
   };
 
-  app.get('/users', { config, schema: { tags, summary: 'List users', response: { 200: z.object({ items: z.array(userSchema) }) } } }, async () => ({
+  // Auditor managers pick users from this list (Session Auditors Configuration), so they may read it too.
+  const listConfig = { permission: ['System.Users.Manage', 'PAM.SessionManagement.Auditors'] as const };
+  app.get('/users', { config: listConfig, schema: { tags, summary: 'List users', response: { 200: z.object({ items: z.array(userSchema) }) } } }, async () => ({
     items: (await userAdmin.listUsers()).map(toUser),
   }));
 
