@@ -81,7 +81,8 @@ describe.skipIf(skip)('Session Video through the gateway', () => {
     const marker = ssh.output().length;
     ssh.type("printf 'VIGXK%sMARKER\\n' Z\r");
     await ssh.waitFor('VIGXKZMARKER', 20_000, marker);
-    ssh.type('exit\r');
+    // Keep the marker on screen for the video's last seconds (the check reads a frame 0.5 s before its end).
+    ssh.type('sleep 2; exit\r');
     await ssh.exited;
 
     let session = (await listSessions(dataDir)).find((s) => s.id === active.id)!;
