@@ -157,4 +157,48 @@ describe.skipIf(skip)('vigil CLI against a running server', () => {
     expect(await badToken.exited).toBe(1);
     expect(badToken.stderr()).toMatch(/^vigil: .+\n$/);
   });
+
+  it('a viewer joining after a full-screen program drew gets the screen the user sees', async () => {
+    const ssh = sshInteractive(login());
+    await ssh.waitFor(/[$#] $/m);
+    // A full-screen program: alternate screen, cursor positioning, colours, hidden cursor, then it waits.
+    ssh.type("printf '\\033[?1049h\\033[2J\\033[3;5H\\033[1;33;44mVIGIL FULL SCREEN\\033[0m\\033[10;20H\\033[32mgreen\\033[0m\\033[?25l\\033[12;1Hdrawn-'; echo $((6*7)); read -r x\r");
+    await ssh.waitFor('drawn-42');
+    await new Promise((r) => setTimeout(r, 300));
+    const id = await activeSessionId();
+    const { default: WebSocket } = await import('ws');
+    const { default: xterm } = await import('@xterm/headless');
+    const ws = new WebSocket(`${server.replace('http', 'ws')}/api/v1/sessions/${id}/live`, { headers: { authorization: `Bearer ${token}` } });
+    const messages: Array<{ type: string; data?: string; cols?: number; rows?: number }> = [];
+    ws.on('message', (m) => messages.push(JSON.parse(String(m))));
+    await expect.poll(() => messages.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const snap = messages[0]!;
+    expect(snap.type).toBe('snapshot');
+    // The user's terminal: everything ssh printed, rendered at the session's size; the viewer's: snapshot then output.
+    const user = new xterm.Terminal({ cols: snap.cols!, rows: snap.rows!, allowProposedApi: true });
+    const viewer = new xterm.Terminal({ cols: snap.cols!, rows: snap.rows!, allowProposedApi: true });
+    await new Promise<void>((r) => user.write(ssh.output(), r));
+    for (const m of messages) if (m.type === 'snapshot' || m.type === 'output') await new Promise<void>((r) => viewer.write(m.data!, r));
+    const screen = (t: InstanceType<typeof xterm.Terminal>) => {
+      const b = t.buffer.active;
+      const rows: string[] = [];
+      for (let y = 0; y < t.rows; y++) {
+        const line = b.getLine(b.baseY + y)!;
+        let row = '';
+        for (let x = 0; x < t.cols; x++) {
+          const c = line.getCell(x)!;
+          row += `${c.getChars() || ' '}${c.getFgColor()}/${c.getBgColor()}/${c.isBold()};`;
+        }
+        rows.push(row);
+      }
+      return { type: b.type, cursor: [b.cursorX, b.cursorY], rows };
+    };
+    const seen = screen(viewer);
+    expect(seen.type).toBe('alternate');
+    expect(seen).toEqual(screen(user));
+    ws.close();
+    ssh.type('\r');
+    ssh.type('exit\r');
+    await ssh.exited;
+  });
 });
