@@ -18,6 +18,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // Each e2e file starts its own sshd and Vigil; they run one at a time so that timing-sensitive checks are not starved on 2 cores.
           fileParallelism: false,
+          // Known flake under load (see the closing note): an exec's exit status sometimes reaches the client as 255.
+          // A retry keeps CI meaningful while it is being fixed; a real regression fails all three tries.
+          retry: 2,
         },
       },
     ],
