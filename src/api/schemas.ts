@@ -1,5 +1,6 @@
-// The wire types of the REST API, defined once with zod; the web console imports them (so this file imports only zod).
+// The wire types of the REST API, defined once with zod; the web console imports them (so this file imports only zod and core's dependency-free permission table).
 
+import { PERMISSIONS } from '../core/permissions.js';
 import { z } from 'zod';
 
 const id = z.number().int().positive();
@@ -26,20 +27,8 @@ export type Problem = z.infer<typeof problemSchema>;
 
 // ---- auth ----
 
-export const PERMISSION_NAMES = [
-  'PAM.Access.Connect',
-  'PAM.SessionManagement.View',
-  'PAM.SessionManagement.Livestream',
-  'PAM.SessionManagement.Recording',
-  'PAM.SessionManagement.Logs',
-  'PAM.SessionManagement.Drop',
-  'PAM.SessionManagement.Block',
-  'PAM.SessionManagement.PreventPurge',
-  'PAM.SessionManagement.Auditors',
-  'PAM.Vault.Manage',
-  'System.Users.Manage',
-  'System.Settings.Manage',
-] as const;
+/** The permission names, from the one rule table in core (imported, not re-listed). */
+export const PERMISSION_NAMES = PERMISSIONS;
 
 export const loginRequestSchema = z.object({
   username: z.string().min(1).max(256),
