@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import ssh2 from 'ssh2';
+import { generateEd25519KeyPair } from '../gateway/ssh/host-key.js';
 import { openAdmin } from '../main.js';
 import type { VigilConfig } from '../core/config.js';
 import type { CliIO, StartVigil } from './context.js';
@@ -102,7 +102,7 @@ describe('vigil user and role', () => {
 
 describe('vigil device, credential and grant', () => {
   it('manages the vault and never prints a secret', async () => {
-    const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
+    const { private: privateKey } = generateEd25519KeyPair();
     const keyFile = file('target_key', privateKey);
     const keyBody = privateKey.split('\n')[1]!;
     await ok(['device', 'add', 'web01', '--host', '10.0.0.5', '--trust-on-first-use']);
@@ -155,7 +155,7 @@ describe('vigil device, credential and grant', () => {
 
   it('refuses an encrypted or malformed private key', async () => {
     await ok(['device', 'add', 'web01', '--host', 'web', '--trust-on-first-use']);
-    const enc = ssh2.utils.generateKeyPairSync('ed25519', { passphrase: 'pw', cipher: 'aes256-ctr', rounds: 4 });
+    const enc = generateEd25519KeyPair({ passphrase: 'pw', cipher: 'aes256-ctr', rounds: 4 });
     const r = await vigil(['credential', 'add', 'root@web01', '--key-file', file('enc', enc.private)]);
     expect(r).toMatchObject({ code: 1, err: 'vigil: the private key cannot be used: encrypted private keys are not supported; remove the passphrase first\n' });
     const pub = await vigil(['credential', 'add', 'root@web01', '--key-file', file('pub', ED25519_PUB)]);

@@ -1,7 +1,7 @@
 // Fills a data directory with users, devices, credentials and grants, in-process, through the same admin services
 // the CLI uses (faster than one CLI process per step; the CLI itself is exercised by its own tests and by gateway e2e).
 
-import ssh2 from 'ssh2';
+import { generateEd25519KeyPair } from '../../src/gateway/ssh/host-key.js';
 import { UserAdmin } from '../../src/core/user-admin.js';
 import { VaultAdmin } from '../../src/core/vault-admin.js';
 import { openAdmin, type AdminContext } from '../../src/main.js';
@@ -23,6 +23,6 @@ export async function openSeeder(dataDir: string): Promise<Seeder> {
 
 /** A fresh ed25519 key pair for a Vigil user: OpenSSH private key text and public key line. */
 export function userKeyPair(comment = 'vigil-user'): { privateKey: string; publicKey: string } {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  const pair = generateEd25519KeyPair({ comment });
   return { privateKey: pair.private, publicKey: pair.public };
 }

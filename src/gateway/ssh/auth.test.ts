@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ssh2, { type AuthContext } from 'ssh2';
+import { generateEd25519KeyPair } from './host-key.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/clock.js';
 import { openSqliteStore, type SqliteStore } from '../../store/sqlite-store.js';
@@ -23,7 +24,7 @@ describe('SshAuthenticator', () => {
   let clock: ManualClock;
   let auth: SshAuthenticator;
   const hasher = new ScryptPasswordHasher({ N: 1024 });
-  const key = ssh2.utils.generateKeyPairSync('ed25519');
+  const key = generateEd25519KeyPair();
   let totpOk = true;
 
   beforeEach(async () => {
@@ -73,7 +74,7 @@ describe('SshAuthenticator', () => {
     const blob = Buffer.from('session-bound data to sign');
     expect(await attempt(ctx({ method: 'publickey', username: 'alice', key: pub, blob, signature: parsed.sign(blob) }))).toBe('alice');
     expect(await attempt(ctx({ method: 'publickey', username: 'alice', key: pub, blob, signature: Buffer.alloc(64) }))).toBeNull();
-    const other = ssh2.utils.parseKey(ssh2.utils.generateKeyPairSync('ed25519').private) as ssh2.ParsedKey;
+    const other = ssh2.utils.parseKey(generateEd25519KeyPair().private) as ssh2.ParsedKey;
     expect(await attempt(ctx({ method: 'publickey', username: 'alice', key: { algo: 'ssh-ed25519', data: other.getPublicSSH() } }))).toBeNull();
   });
 

@@ -15,7 +15,7 @@ export function loadOrCreateHostKey(file: string): string {
     return key;
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
+  const pair = generateEd25519KeyPair();
   try {
     // 'wx': two processes starting at once must not overwrite each other's key.
     fs.writeFileSync(file, pair.private, { mode: 0o600, flag: 'wx' });
@@ -25,6 +25,21 @@ export function loadOrCreateHostKey(file: string): string {
   }
   fs.writeFileSync(`${file}.pub`, `${pair.public.trim()} vigil-gateway\n`, { mode: 0o644 });
   return pair.private;
+}
+
+type KeyGenOptions = { comment?: string; passphrase?: string; cipher?: string; rounds?: number };
+
+/**
+ * A fresh ed25519 key pair in OpenSSH format. ssh2's generator (1.17) writes about one pair in 256 with the
+ * public key's leading zero byte dropped, which no parser (ssh2's or OpenSSH's) reads back; such pairs are
+ * discarded and generated again, so a first start never leaves an unreadable host key behind.
+ */
+export function generateEd25519KeyPair(options: KeyGenOptions = {}): { private: string; public: string } {
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', options);
+    if (!(ssh2.utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+  throw new Error('could not generate a readable ed25519 key pair');
 }
 
 /** "TYPE BASE64" of the public half of a private key, as clients pin it. */
