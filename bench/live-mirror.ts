@@ -2,10 +2,13 @@
 // 1. time to snapshot (and to join as a viewer) after 1, 10 and 100 MB of output history: must not grow;
 // 2. mirror throughput (MB/s) against a bare @xterm/headless fed the same bytes, and the scanner alone;
 //    cost of one tap.output() call on the relay path (no viewer / one live viewer);
-// 3. CPU and memory of 200 mirrors: idle, and with a keystroke echo every 100 ms each.
+// 3. CPU and memory of 200 mirrors: idle, and with a keystroke echo every 100 ms each;
+// 4. bulk output through a simulated relay (AES-GCM per 32 KiB chunk, as ssh2 does): relay MB/s and
+//    event-loop delay with and without a mirror attached (the mirror falls behind and skips).
 // Environment: BENCH_MIRROR_HISTORY_MB (default "1,10,100"), BENCH_MIRROR_IDLE_S (default 5).
 
-import { performance } from 'node:perf_hooks';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import xtermHeadless from '@xterm/headless';
 import { createMirrorTap, type MirrorTap } from '../src/hub/mirror/live-viewers.js';
 import { TerminalMirror } from '../src/hub/mirror/terminal-mirror.js';
@@ -93,17 +96,21 @@ async function throughput(): Promise<void> {
   }
   const bareMBs = total / ((performance.now() - t) / 1000);
   bare.dispose();
-  const mirror = new TerminalMirror({ cols: 80, rows: 24 });
-  t = performance.now();
-  await feed((b) => mirror.output(b), () => mirror.backlog, total);
-  const mirrorMBs = total / ((performance.now() - t) / 1000);
-  mirror.dispose();
+  const mirrorMBs: number[] = [];
+  for (const maxShare of [1, 0.25]) {
+    const mirror = new TerminalMirror({ cols: 80, rows: 24, maxShare });
+    t = performance.now();
+    await feed((b) => mirror.output(b), () => mirror.backlog, total);
+    mirrorMBs.push(total / ((performance.now() - t) / 1000));
+    mirror.dispose();
+  }
   const scanner = new VtScanner();
   t = performance.now();
   for (let i = 0; i < total; i++) scanner.scan(SAMPLE, 0, SAMPLE.length);
   const scanMBs = total / ((performance.now() - t) / 1000);
   console.log(`   bare @xterm/headless (write callbacks, 256 KiB): ${bareMBs.toFixed(1)} MB/s`);
-  console.log(`   TerminalMirror (queue, scanner, decoder, parse):  ${mirrorMBs.toFixed(1)} MB/s  (${(mirrorMBs / bareMBs).toFixed(2)}x bare)`);
+  console.log(`   TerminalMirror, maxShare 1 (may use the whole loop): ${mirrorMBs[0].toFixed(1)} MB/s  (${(mirrorMBs[0] / bareMBs).toFixed(2)}x bare)`);
+  console.log(`   TerminalMirror, default maxShare 0.25, kept behind:  ${mirrorMBs[1].toFixed(1)} MB/s  (beyond this it skips)`);
   console.log(`   VtScanner alone:                                 ${scanMBs.toFixed(0)} MB/s`);
   for (const withViewer of [false, true]) {
     const m = createMirrorTap(80, 24, { maxQueueBytes: 64 * MB });
@@ -152,7 +159,36 @@ async function manyMirrors(): Promise<void> {
   for (const m of mirrors) m.dispose();
 }
 
+async function relayUnderBulk(): Promise<void> {
+  console.log('\n4. bulk output through a simulated relay (AES-128-GCM per 32 KiB chunk), 3 s each');
+  console.log('   tap                 relay MB/s   event-loop delay p50 / p99 / max   mirror resyncs');
+  for (const withMirror of [false, true]) {
+    const m = withMirror ? createMirrorTap(80, 24) : null;
+    const cipher = createCipheriv('aes-128-gcm', randomBytes(16), randomBytes(12));
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    let bytes = 0;
+    const t0 = performance.now();
+    for (let n = 1; performance.now() - t0 < 3000; n++) {
+      const o = (n * CHUNK) % (SAMPLE.length - CHUNK);
+      const chunk = SAMPLE.subarray(o, o + CHUNK);
+      cipher.update(chunk);
+      m?.tap.output(chunk);
+      bytes += chunk.length;
+      if (n % 4 === 0) await tick(); // a turn of the event loop per 128 KiB, as socket I/O would
+    }
+    const mbs = bytes / MB / ((performance.now() - t0) / 1000);
+    h.disable();
+    const resyncs = m ? (m as unknown as { tap: { mirror: TerminalMirror } }).tap.mirror.resyncs : 0;
+    const ms = (ns: number): string => (ns / 1e6).toFixed(1);
+    console.log(`   ${withMirror ? 'mirror attached' : 'none           '}     ${mbs.toFixed(0).padStart(6)}       ${ms(h.percentile(50))} / ${ms(h.percentile(99))} / ${ms(h.max)} ms${' '.repeat(14)}${resyncs}`);
+    m?.dispose();
+    await sleep(200);
+  }
+}
+
 console.log(`Terminal mirror bench, Node ${process.version}`);
 await snapshotVsHistory();
 await throughput();
 await manyMirrors();
+await relayUnderBulk();

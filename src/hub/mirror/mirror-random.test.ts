@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { TerminalMirror, type MirrorEvent, type MirrorSnapshot } from './terminal-mirror.js';
 import { describeTerminal, diffStates, freshTerminal, writeAll } from './mirror-test-helpers.js';
 import { Utf8Stream } from './utf8-stream.js';
+import { createSerializer } from './terminal-serializer.js';
+import { VtScanner } from './vt-scanner.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -126,6 +128,34 @@ describe('TerminalMirror under random chunking', () => {
       if (d2.length) mismatches.push(`iteration ${iter}, at the end: ${d2.slice(0, 3).join('; ')}`);
       for (const t of [user.term, userAll.term, viewer.term]) t.dispose();
       mirror.dispose();
+    }
+    expect(mismatches).toEqual([]);
+  }, 120_000);
+
+  it('a snapshot at every ground position of 6 more sessions rebuilds the screen', async () => {
+    const next = rng(7070);
+    const mismatches: string[] = [];
+    for (let iter = 0; iter < 6; iter++) {
+      const user = freshTerminal(60, 16);
+      const serialize = createSerializer(user.term);
+      const text = new Utf8Stream();
+      const scanner = new VtScanner();
+      for (const [i, e] of sessionStream(next, 250).entries()) {
+        if (e.kind === 'resize') {
+          await writeAll(user.term, '');
+          user.term.resize(e.cols, e.rows);
+          continue;
+        }
+        scanner.scan(e.data, 0, e.data.length);
+        await writeAll(user.term, text.decode(e.data));
+        if (!scanner.atGround) continue;
+        const viewer = freshTerminal(user.term.cols, user.term.rows);
+        await writeAll(viewer.term, serialize(user.title()));
+        const d = diffStates(describeTerminal(viewer.term, viewer.title(), true), describeTerminal(user.term, user.title(), true));
+        if (d.length) mismatches.push(`session ${iter}, after chunk ${i}: ${d.slice(0, 2).join('; ')}`);
+        viewer.term.dispose();
+      }
+      user.term.dispose();
     }
     expect(mismatches).toEqual([]);
   }, 120_000);

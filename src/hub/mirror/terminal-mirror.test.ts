@@ -170,6 +170,46 @@ describe('TerminalMirror flow', () => {
     mirror.dispose();
   });
 
+  it('far behind, still keeps the alternate screen and DEC private modes', async () => {
+    const mirror = new TerminalMirror({ cols: 40, rows: 10, maxQueueBytes: 256 * 1024, tailBytes: 8 * 1024 });
+    mirror.output(Buffer.from('\x1b[?1049h\x1b[?25l\x1b[?2004h\x1b[?1000h'));
+    const row = (i: number): string => `\x1b[${(i % 10) + 1};1Hrow ${i} \x1b[3${i % 8}mxxxxxxxx\x1b[0m`;
+    mirror.output(Buffer.from(Array.from({ length: 100000 }, (_, i) => row(i)).join(''))); // ~3 MB
+    const snap = await mirror.snapshot();
+    expect(mirror.resyncs).toBeGreaterThan(0);
+    const viewer = freshTerminal(40, 10);
+    await writeAll(viewer.term, snap.data);
+    expect(viewer.term.buffer.active.type).toBe('alternate');
+    expect(viewer.term.modes.bracketedPasteMode).toBe(true);
+    expect(viewer.term.modes.mouseTrackingMode).toBe('vt200');
+    expect(describeTerminal(viewer.term, '').cursorHidden).toBe(true);
+    expect(viewer.term.buffer.active.getLine(9)?.translateToString(true)).toContain('row 99999');
+    mirror.dispose();
+  });
+
+  it('after skipping bulk output, the visible screen is exact once the tail has repainted it', async () => {
+    const mirror = new TerminalMirror({ cols: 80, rows: 24, maxQueueBytes: 1024 * 1024, tailBytes: 64 * 1024 });
+    const user = freshTerminal(80, 24);
+    const text = new Utf8Stream();
+    const lines = Array.from({ length: 60000 }, (_, i) => `\x1b[3${i % 8}m${String(i).padStart(6)}\x1b[0m log line ✓ été ${'x'.repeat(i % 40)}\r\n`);
+    for (let i = 0; i < lines.length; i += 500) {
+      const b = Buffer.from(lines.slice(i, i + 500).join('') + (i + 500 >= lines.length ? '\x1b]0;done\x07$ ' : ''));
+      mirror.output(b);
+      user.term.write(text.decode(b));
+    }
+    const snap = await mirror.snapshot();
+    await writeAll(user.term, '');
+    expect(mirror.resyncs).toBeGreaterThan(0);
+    const viewer = freshTerminal(80, 24);
+    await writeAll(viewer.term, snap.data);
+    const screen = (t: typeof user): unknown => {
+      const d = describeTerminal(t.term, t.title()) as { normal: { lines: string[] } };
+      return { ...d, normal: d.normal.lines.slice(-24) }; // scrollback before the skip is gone
+    };
+    expect(diffStates(screen(viewer), screen(user))).toEqual([]);
+    mirror.dispose();
+  });
+
   it('answers a snapshot at once when idle, at the position of an unfinished sequence', async () => {
     const mirror = new TerminalMirror({ cols: 20, rows: 4 });
     mirror.output(Buffer.from('abc\x1b[3'));

@@ -3,15 +3,18 @@
 // Invariants (see FACTS.md, "Terminal state"):
 // - output() and resize() only append to a queue and schedule a drain: the relay never waits.
 // - The drain writes one batch at a time and waits for xterm's write callback (flow control), so
-//   xterm's own buffer never holds more than one batch.
+//   xterm's own buffer never holds more than one batch; after sliceMs of parsing it yields to I/O,
+//   so the relay waits at most a few milliseconds for a turn of the event loop, and a mirror that
+//   keeps falling behind pauses so as to parse at most maxShare of the time (it skips the rest).
 // - A batch ends where the stream is in GROUND state (VtScanner) unless a resize forces the cut;
 //   the unfinished sequence after it stays queued. So when no batch is in flight, xterm's state is
-//   exactly "the first `written` bytes", and a snapshot taken then is valid at seq `written`.
+//   exactly "the bytes before the queue's read position", and a snapshot taken then is valid there.
 // - When more than maxQueueBytes are waiting, everything but the last tailBytes is skipped: the
-//   skipped bytes are scanned for state-setting sequences (alternate screen, modes, margins, SGR,
-//   charsets, title: SkipReplay) which are replayed, then parsing resumes at the first ground
-//   position of the tail. The screen is then approximate until the program redraws; `resyncs`
-//   counts such skips and snapshots carry `resynced`.
+//   skipped bytes are searched for state-setting sequences (alternate screen, modes, margins,
+//   charsets, title: SkipReplay; more than SKIP_FULL before the tail, DEC private modes only, at
+//   memchr speed) which are replayed, then parsing resumes after the next line feed, assumed to be
+//   in ground state. The screen is then approximate until the program redraws; `resyncs` counts
+//   skips and snapshots carry `resynced`.
 
 import xtermHeadless from '@xterm/headless';
 import type { Terminal } from '@xterm/headless';
@@ -19,6 +22,9 @@ import type { SessionTap } from '../live-session.js';
 import { createSerializer } from './terminal-serializer.js';
 import { SkipReplay } from './skip-replay.js';
 import { VtScanner } from './vt-scanner.js';
+import { MirrorQueue, type MirrorEvent } from './mirror-queue.js';
+
+export type { MirrorEvent } from './mirror-queue.js';
 
 const { Terminal: HeadlessTerminal } = xtermHeadless;
 
@@ -31,8 +37,12 @@ export interface TerminalMirrorOptions {
   maxQueueBytes?: number;
   /** Bytes kept and parsed when skipping (default 256 KiB). */
   tailBytes?: number;
-  /** Bytes handed to xterm per write (default 128 KiB, ~5 ms of parsing). */
+  /** Bytes handed to xterm per batch, i.e. per write callback (default 64 KiB, ~2 ms). */
   batchBytes?: number;
+  /** Parsing time after which the mirror lets the event loop turn (default 4 ms). */
+  sliceMs?: number;
+  /** Share of the time a mirror that has fallen behind may spend parsing (default 0.25). */
+  maxShare?: number;
 }
 
 /** A screen that a fresh xterm.js of size cols×rows rebuilds by writing `data`. */
@@ -46,18 +56,27 @@ export interface MirrorSnapshot {
   resynced: boolean;
 }
 
-/** Something queued after a snapshot, in order. */
-export type MirrorEvent = { kind: 'data'; data: Buffer } | { kind: 'resize'; cols: number; rows: number };
-
 /**
  * Called synchronously with a snapshot and everything the mirror had queued after it, so that the
  * caller can continue the stream from snapshot.seq without a gap. Must not throw.
  */
 export type SnapshotListener = (snapshot: MirrorSnapshot, after: readonly MirrorEvent[]) => void;
 
-type Entry = { start: number; data: Buffer } | { start: number; data: null; cols: number; rows: number };
-/** Put in consumed slots so that the queue array does not keep parsed Buffers alive. */
-const CONSUMED: Entry = { start: 0, data: Buffer.alloc(0) };
+/** Where to resume in a buffer without line feeds: the next ESC, else the next ASCII byte. */
+function resumePoint(buf: Buffer, from: number): number {
+  const esc = buf.indexOf(0x1b, from);
+  if (esc >= 0) return esc;
+  let i = from;
+  while (i < buf.length && buf[i] >= 0x80) i++;
+  return i;
+}
+
+/** xterm.js parsing speed assumed when budgeting (FACTS.md: 25–30 MB/s on one core). */
+const PARSE_BYTES_PER_MS = 25 * 1024;
+/** Bytes before the skip target searched for every state-setting sequence (~5 ms). */
+const SKIP_FULL = 1024 * 1024;
+/** Largest single write handed to xterm (under 1 ms of parsing: xterm yields between writes). */
+const PIECE = 16 * 1024;
 interface Request { target: number; listener: SnapshotListener; fail?: (err: Error) => void }
 
 export class TerminalMirror implements SessionTap {
@@ -68,17 +87,16 @@ export class TerminalMirror implements SessionTap {
   private readonly batch: number;
   private title = '';
   private decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  private readonly scanner = new VtScanner();
-  private entries: Entry[] = [];
-  private head = 0;
-  /** Bytes received, bytes handed to xterm, bytes scanned, last ground position scanned. */
-  private fed = 0;
-  private written = 0;
+  private scanner = new VtScanner();
+  private readonly q = new MirrorQueue();
+  /** Stream positions: scanned so far, and the last one found in ground state. */
   private scanned = 0;
   private lastGround = 0;
-  private scanIdx = 0;
-  private scanOff = 0;
   private inFlight = false;
+  private turnStart = 0;
+  private turnBytes = 0;
+  private readonly sliceMs: number;
+  private readonly maxShare: number;
   private scheduled = false;
   private xtermAtGround = true;
   private skip: { target: number; replay: SkipReplay; size: { cols: number; rows: number } | null } | null = null;
@@ -90,7 +108,9 @@ export class TerminalMirror implements SessionTap {
   constructor(options: TerminalMirrorOptions) {
     this.maxQueue = options.maxQueueBytes ?? 8 * 1024 * 1024;
     this.tail = Math.min(options.tailBytes ?? 256 * 1024, this.maxQueue);
-    this.batch = options.batchBytes ?? 128 * 1024;
+    this.batch = options.batchBytes ?? 64 * 1024;
+    this.sliceMs = options.sliceMs ?? 4;
+    this.maxShare = Math.min(1, Math.max(0.01, options.maxShare ?? 0.25));
     this.term = new HeadlessTerminal({
       cols: options.cols, rows: options.rows, scrollback: options.scrollback ?? 200,
       allowProposedApi: true, logLevel: 'off',
@@ -101,24 +121,23 @@ export class TerminalMirror implements SessionTap {
 
   /** Output bytes received so far (the seq of the next byte). */
   get seq(): number {
-    return this.fed;
+    return this.q.fed;
   }
 
   /** Bytes waiting to be parsed. */
   get backlog(): number {
-    return this.fed - this.written;
+    return this.q.backlog;
   }
 
   output(data: Buffer): void {
     if (this.disposed || data.length === 0) return;
-    this.entries.push({ start: this.fed, data });
-    this.fed += data.length;
+    this.q.pushData(data);
     this.schedule();
   }
 
   resize(cols: number, rows: number): void {
     if (this.disposed) return;
-    this.entries.push({ start: this.fed, data: null, cols, rows });
+    this.q.pushResize(cols, rows);
     this.schedule();
   }
 
@@ -140,7 +159,7 @@ export class TerminalMirror implements SessionTap {
       fail?.(new Error('terminal mirror disposed'));
       return;
     }
-    this.requests.push({ target: this.fed, listener, fail });
+    this.requests.push({ target: this.q.fed, listener, fail });
     if (!this.scheduled && !this.inFlight) {
       this.scheduled = true;
       queueMicrotask(() => this.pump());
@@ -152,7 +171,7 @@ export class TerminalMirror implements SessionTap {
     this.disposed = true;
     for (const r of this.requests) r.fail?.(new Error('terminal mirror disposed'));
     this.requests = [];
-    this.entries = [];
+    this.q.clear();
     this.term.dispose();
   }
 
@@ -162,23 +181,28 @@ export class TerminalMirror implements SessionTap {
     setImmediate(() => this.pump());
   }
 
+  /** After a full slice (`used` ms of work): wait so that work stays within maxShare of the time. */
+  private scheduleAfterSlice(used: number): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    setTimeout(() => this.pump(), used * (1 / this.maxShare - 1));
+  }
+
   /** One drain step; runs again from the write callback until the queue holds nothing writable. */
-  private pump(): void {
+  private pump(newTurn = true): void {
     this.scheduled = false;
-    if (this.inFlight || this.disposed) return;
-    if (!this.skip && this.fed - this.written > this.maxQueue) this.beginSkip();
-    if (this.skip && !this.continueSkip()) return;
-    while (this.head < this.entries.length && this.entries[this.head].data === null) {
-      const e = this.entries[this.head] as { cols: number; rows: number };
-      this.entries[this.head++] = CONSUMED;
-      this.term.resize(e.cols, e.rows);
+    if (newTurn) {
+      this.turnStart = performance.now();
+      this.turnBytes = 0;
     }
-    if (this.scanIdx < this.head) { this.scanIdx = this.head; this.scanOff = 0; }
-    this.compact();
+    if (this.inFlight || this.disposed) return;
+    if (!this.skip && this.q.backlog > this.maxQueue) this.beginSkip();
+    if (this.skip && !this.continueSkip()) return;
+    for (let r = this.q.shiftResize(); r; r = this.q.shiftResize()) this.term.resize(r.cols, r.rows);
     this.serve(false);
     const { end, ground } = this.scanAhead();
-    if (end > this.written) {
-      this.write(this.take(end), ground);
+    if (end > this.q.readPos) {
+      this.write(this.q.take(end, PIECE).map((b) => this.decoder.decode(b, { stream: true })), ground);
     } else {
       this.serve(true);
     }
@@ -186,128 +210,105 @@ export class TerminalMirror implements SessionTap {
 
   /** Scans up to about one batch ahead; returns where the next write may end. */
   private scanAhead(): { end: number; ground: boolean } {
-    const limit = this.written + this.batch;
-    while (this.scanIdx < this.entries.length) {
-      const e = this.entries[this.scanIdx];
+    const limit = this.q.readPos + this.batch;
+    for (let item = this.q.scanItem(); item; item = this.q.scanItem()) {
       // Output before a resize must be parsed at the old size, even if it ends mid-sequence.
-      if (e.data === null) return { end: e.start, ground: this.scanner.atGround };
-      if (this.lastGround > this.written && this.scanned >= limit) break;
-      const to = Math.min(e.data.length, this.scanOff + Math.max(limit - this.scanned, 4096));
-      const g = this.scanner.scan(e.data, this.scanOff, to);
-      if (g >= 0) this.lastGround = e.start + g;
-      this.scanned = e.start + to;
-      this.scanOff = to;
-      if (to === e.data.length) { this.scanIdx++; this.scanOff = 0; }
+      if (item.data === null) return { end: item.start, ground: this.scanner.atGround };
+      if (this.lastGround > this.q.readPos && this.scanned >= limit) break;
+      const to = Math.min(item.data.length, item.off + Math.max(limit - this.scanned, 4096));
+      const g = this.scanner.scan(item.data, item.off, to);
+      if (g >= 0) this.lastGround = item.start + g;
+      this.scanned = item.start + to;
+      this.q.scanTo(to);
     }
     return { end: this.lastGround, ground: true };
   }
 
-  /** Removes bytes [written, end) from the queue and decodes them. */
-  private take(end: number): string {
-    const parts: string[] = [];
-    while (this.written < end) {
-      const e = this.entries[this.head] as { start: number; data: Buffer };
-      const n = Math.min(e.data.length, end - this.written);
-      parts.push(this.decoder.decode(e.data.subarray(0, n), { stream: true }));
-      this.written += n;
-      if (n === e.data.length) {
-        this.entries[this.head++] = CONSUMED;
-      } else {
-        e.data = e.data.subarray(n);
-        e.start += n;
-        if (this.scanIdx === this.head) this.scanOff -= n;
-      }
-    }
-    if (this.scanIdx < this.head) { this.scanIdx = this.head; this.scanOff = 0; }
-    return parts.join('');
-  }
-
-  private write(text: string, ground: boolean): void {
+  /**
+   * Hands one batch to xterm as several writes, so that xterm's own time slicing can yield to the
+   * relay between pieces; only the last one has a callback (each costs a timer turn).
+   */
+  private write(parts: readonly string[], ground: boolean): void {
     this.inFlight = true;
-    this.term.write(text, () => {
+    for (const p of parts) this.turnBytes += p.length;
+    for (let i = 0; i < parts.length - 1; i++) this.term.write(parts[i]);
+    this.term.write(parts[parts.length - 1] ?? '', () => {
       this.inFlight = false;
       this.xtermAtGround = ground;
-      if (!this.disposed) this.pump();
+      if (this.disposed) return;
+      // Go on in this turn of the event loop (inside xterm's write loop, no timer) until the
+      // slice is used up; then let I/O run first, and for longer if parsing is over its share.
+      // Parse time is estimated from bytes: wall time here would include waiting for xterm's timer.
+      const used = this.turnBytes / PARSE_BYTES_PER_MS;
+      if (used < this.sliceMs) this.pump(false);
+      else this.scheduleAfterSlice(used);
     });
   }
 
   /** Answers requests: those whose target has been parsed, or all when nothing more is writable. */
   private serve(idle: boolean): void {
     if (this.requests.length === 0 || !this.xtermAtGround || this.inFlight) return;
-    const ready = this.requests.filter((r) => idle || this.written >= r.target);
+    const seq = this.q.readPos;
+    const ready = this.requests.filter((r) => idle || seq >= r.target);
     if (ready.length === 0) return;
     this.requests = this.requests.filter((r) => !ready.includes(r));
     const snap: MirrorSnapshot = {
-      cols: this.term.cols, rows: this.term.rows, seq: this.written, resynced: this.resyncs > 0,
-      data: this.serialize(this.title),
+      cols: this.term.cols, rows: this.term.rows, seq, resynced: this.resyncs > 0, data: this.serialize(this.title),
     };
-    const after: MirrorEvent[] = [];
-    for (let i = this.head; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      after.push(e.data ? { kind: 'data', data: e.data } : { kind: 'resize', cols: e.cols, rows: e.rows });
-    }
+    const after = this.q.events();
     for (const r of ready) r.listener(snap, after);
   }
 
   private beginSkip(): void {
     this.resyncs++;
-    this.skip = { target: this.fed - this.tail, replay: new SkipReplay(), size: null };
-    this.scanner.sink = this.skip.replay.add;
+    this.skip = { target: this.q.fed - this.tail, replay: new SkipReplay(), size: null };
   }
 
   /**
-   * Discards queued output up to the skip target and on to the next ground position, capturing
-   * state-setting sequences. Returns true when parsing may resume (nothing is in flight then).
+   * Discards queued output up to the skip target and on to the end of that line (an LF: a
+   * character boundary, and most likely outside any sequence), capturing state-setting sequences
+   * on the way. Returns true when parsing may resume (nothing is in flight then).
    */
   private continueSkip(): boolean {
     const skip = this.skip as NonNullable<TerminalMirror['skip']>;
+    // Only the last SKIP_FULL bytes before the target are searched for everything; before that,
+    // for DEC private modes only (native substring search), so that skipping outruns any relay.
+    const fullFrom = skip.target - SKIP_FULL;
     let resumeAt = -1;
-    while (this.scanIdx < this.entries.length && resumeAt < 0) {
-      const e = this.entries[this.scanIdx];
-      if (e.data === null) {
-        skip.size = { cols: e.cols, rows: e.rows };
-        this.scanIdx++;
+    for (let item = this.q.scanItem(); item && resumeAt < 0; item = this.q.scanItem()) {
+      if (item.data === null) {
+        skip.size = { cols: item.cols, rows: item.rows };
+        this.q.scanTo();
         continue;
       }
-      const pastTarget = e.start + this.scanOff >= skip.target;
-      const to = pastTarget ? e.data.length : Math.min(e.data.length, skip.target - e.start);
-      const g = this.scanner.scan(e.data, this.scanOff, to, pastTarget);
-      if (pastTarget && g >= 0) { this.scanOff = g; resumeAt = e.start + g; break; }
-      this.scanOff = to;
-      if (to === e.data.length) { this.scanIdx++; this.scanOff = 0; }
+      const { start, data, off } = item;
+      let end = Math.min(data.length, Math.max(off, skip.target - start));
+      if (end < data.length) {
+        // No line feed in what is queued: resume at an ESC (a sequence starts there) or an ASCII byte.
+        const lf = data.indexOf(0x0a, end);
+        const at = lf >= 0 ? lf + 1 : start + data.length === this.q.fed ? resumePoint(data, end) : -1;
+        if (at >= 0) { end = at; resumeAt = start + at; }
+        else end = data.length;
+      }
+      const mid = Math.min(end, Math.max(off, fullFrom - start));
+      if (mid > off) skip.replay.scanModes(data, off, mid, start);
+      if (end > mid) skip.replay.scan(data, mid, end, start);
+      this.q.scanTo(end);
+      if (resumeAt < 0 && performance.now() - this.turnStart > this.sliceMs) break;
     }
-    // Drop what was scanned; xterm never sees it.
-    const at = resumeAt >= 0 ? resumeAt : this.scanIdx < this.entries.length ? this.entries[this.scanIdx].start + this.scanOff : this.fed;
-    while (this.head < this.scanIdx) this.entries[this.head++] = CONSUMED;
-    const first = this.entries[this.head];
-    if (first?.data && this.scanOff > 0) { first.data = first.data.subarray(this.scanOff); first.start += this.scanOff; }
-    this.scanOff = 0;
-    this.written = this.scanned = this.lastGround = at;
-    this.compact();
-    if (resumeAt < 0) return false;
-    this.scanner.sink = null;
+    // Drop what was searched; xterm never sees it.
+    this.scanned = this.lastGround = this.q.dropScanned();
+    if (resumeAt < 0) {
+      // Out of time, not of data.
+      if (this.q.scanItem()) this.scheduleAfterSlice(performance.now() - this.turnStart);
+      return false;
+    }
     this.skip = null;
+    this.scanner = new VtScanner();
     this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     if (skip.size) this.term.resize(skip.size.cols, skip.size.rows);
     // CAN aborts whatever sequence xterm might be in; then the captured state, in stream order.
-    const replay = skip.replay.replay();
-    if (replay || !this.xtermAtGround) {
-      this.write('\x18' + replay, true);
-      return false;
-    }
-    return true;
-  }
-
-  /** Drops consumed entries from the array once they dominate it. */
-  private compact(): void {
-    if (this.head === this.entries.length) {
-      this.entries = [];
-      this.scanIdx -= this.head;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.scanIdx -= this.head;
-      this.head = 0;
-    }
+    this.write(['\x18' + skip.replay.replay()], true);
+    return false;
   }
 }

@@ -133,21 +133,6 @@ function viaAlternate(term: Terminal, y: number, x: number, origin: boolean): st
   return `\x1b[?1047h${origin ? '\x1b[?6h' : ''}${cup(y, Math.min(x, term.cols - 1))}${pending}\x1b[?1047l`;
 }
 
-/**
- * Writes the last cell of `line` (screen row `row`) again, which leaves the cursor past the last
- * column like xterm after printing there ("pending wrap"). An empty cell is written as a space;
- * `fixup` erases it again (and moves the cursor).
- */
-function rewriteLastCell(term: Terminal, line: IBufferLine, row: number): { seq: string; fixup: string; empty: boolean } {
-  let col = term.cols - 1;
-  let cell = line.getCell(col);
-  if (cell && cell.getWidth() === 0 && col > 0) cell = line.getCell(--col);
-  if (!cell) return { seq: cup(row, col) + ' ', fixup: cup(row, col) + '\x1b[0m\x1b[X', empty: true };
-  const chars = cell.getChars();
-  const attrs = sgrFor(cell);
-  return { seq: cup(row, col) + attrs + (chars || ' '), fixup: chars ? '' : cup(row, col) + attrs + '\x1b[X', empty: !chars };
-}
-
 /** SGR shared by every cell of a line that holds only erased cells, or null. */
 function emptyLineFill(line: IBufferLine, cols: number, cell: IBufferCell): string | null {
   let fill: string | null = null;
@@ -162,15 +147,21 @@ function emptyLineFill(line: IBufferLine, cols: number, cell: IBufferCell): stri
 }
 
 /**
- * Moves the cursor to screen row `row`, column `x`; x === cols (pending wrap) is reached by writing
- * the last cell again. If that cell is empty, a whole-line erase (the only way it got emptied with
- * the cursor still past it) is repeated; a line with other content keeps a space there.
+ * Moves the cursor to screen row `row`, column `x` (alternate screen; the normal buffer's cursor
+ * goes via the alternate buffer). xterm leaves x === cols after writing the last column ("pending
+ * wrap"): only writing that cell again gets there. If that cell is empty, a whole-line erase (the
+ * usual way it got emptied with the cursor still past it) is repeated; on a line with other
+ * content it becomes a space (known gap).
  */
 function placeCursor(term: Terminal, buffer: IBuffer, row: number, absRow: number, x: number): string {
   const line = buffer.getLine(absRow);
   if (x < term.cols || !line) return cup(row, Math.min(x, term.cols - 1));
-  const last = rewriteLastCell(term, line, row);
-  return last.seq + (last.empty && emptyLineFill(line, term.cols, buffer.getNullCell()) !== null ? '\x1b[1K' : '');
+  let col = term.cols - 1;
+  let cell = line.getCell(col);
+  if (cell && cell.getWidth() === 0 && col > 0) cell = line.getCell(--col);
+  const chars = cell?.getChars() ?? '';
+  const blank = !chars && emptyLineFill(line, term.cols, buffer.getNullCell()) !== null;
+  return cup(row, col) + (cell ? sgrFor(cell) : '') + (chars || ' ') + (blank ? '\x1b[1K' : '');
 }
 
 const MOUSE_PROTOCOL: Record<string, string> = { x10: '9', vt200: '1000', drag: '1002', any: '1003' };

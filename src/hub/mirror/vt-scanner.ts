@@ -92,42 +92,11 @@ const TABLE: Uint8Array = (() => {
   return t;
 })();
 
-/**
- * End of the printable text at buf[i..to): ASCII 0x20–0x7e and whole UTF-8 characters from U+00A0
- * (not C1 controls, not invalid or incomplete sequences, which take the slow path).
- */
-function skipText(buf: Uint8Array, i: number, to: number): number {
-  while (i < to) {
-    const b = buf[i];
-    if (b >= 0x20 && b < 0x7f) {
-      i++;
-    } else if (b >= 0xc2 && b <= 0xdf) {
-      const c = i + 1 < to ? buf[i + 1] : 0;
-      if (c < (b === 0xc2 ? 0xa0 : 0x80) || c > 0xbf) break;
-      i += 2;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      if (i + 2 >= to) break;
-      const c1 = buf[i + 1];
-      if (c1 < (b === 0xe0 ? 0xa0 : 0x80) || c1 > (b === 0xed ? 0x9f : 0xbf) || (buf[i + 2] & 0xc0) !== 0x80) break;
-      i += 3;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      if (i + 3 >= to) break;
-      const c1 = buf[i + 1];
-      if (c1 < (b === 0xf0 ? 0x90 : 0x80) || c1 > (b === 0xf4 ? 0x8f : 0xbf) || (buf[i + 2] & 0xc0) !== 0x80 ||
-        (buf[i + 3] & 0xc0) !== 0x80) break;
-      i += 4;
-    } else {
-      break;
-    }
-  }
-  return i;
+/** Position of `byte` in buf[from, to), or `to` when absent (native search). */
+function indexIn(buf: Uint8Array, byte: number, from: number, to: number): number {
+  const i = buf.indexOf(byte, from);
+  return i < 0 || i > to ? to : i;
 }
-
-/** Longest sequence handed to a capture sink; longer ones (images, clipboard) are not needed there. */
-const CAPTURE_LIMIT = 4096;
-
-/** Receives complete control functions (raw bytes, introducer included) while capturing. */
-export type SequenceSink = (sequence: Uint8Array) => void;
 
 /** Tracks parser state across chunks; `scan` reports where the stream was at ground. */
 export class VtScanner {
@@ -137,9 +106,6 @@ export class VtScanner {
   private lo = 0x80;
   private hi = 0xbf;
   private cp = 0;
-  /** When set, every complete escape/control sequence (and SI/SO) is passed to it. */
-  sink: SequenceSink | null = null;
-  private captured: number[] = [];
 
   get atGround(): boolean {
     return this.state === GROUND && this.need === 0;
@@ -150,92 +116,63 @@ export class VtScanner {
     return this.state;
   }
 
-  /**
-   * Consumes buf[from, to). With `untilGround`, stops at the first ground position instead and
-   * returns it (or -1 when `to` came first). Otherwise returns the last ground position in
-   * (from, to] or -1 when there was none.
-   */
-  scan(buf: Uint8Array, from: number, to: number, untilGround = false): number {
+  /** Consumes buf[from, to); returns the last ground position in (from, to], or -1 if none. */
+  scan(buf: Uint8Array, from: number, to: number): number {
     let lastGround = -1;
-    if (untilGround && this.atGround) return from;
     let i = from;
+    let nextEsc = -1, nextC2 = -1;
     while (i < to) {
       const b = buf[i];
-      // Fast path: text in ground stays in ground.
-      if (this.state === GROUND && this.need === 0 && !untilGround) {
-        const j = skipText(buf, i, to);
+      // Fast path: in ground only ESC and C1 controls (UTF-8 C2 80..9F) change anything, so jump
+      // (native search) to the character starting 3 bytes before the next of those; the byte loop
+      // does the rest and reports where characters, and ground, end.
+      if (this.state === GROUND && this.need === 0) {
+        if (nextEsc < i) nextEsc = indexIn(buf, 0x1b, i, to);
+        if (nextC2 < i) nextC2 = indexIn(buf, 0xc2, i, to);
+        const stop = Math.min(nextEsc, nextC2);
+        let j = stop - 3;
+        while (j > i && (buf[j] & 0xc0) === 0x80) j--; // land on a character's first byte
         if (j > i) {
-          i = lastGround = j;
+          i = j;
           continue;
         }
       }
       let cls: number;
       if (this.need === 0) {
         if (b < 0x80) cls = b;
-        else if (b >= 0xc2 && b <= 0xdf) { this.need = 1; this.cp = b & 0x1f; this.capture(b); i++; continue; }
+        else if (b >= 0xc2 && b <= 0xdf) { this.need = 1; this.cp = b & 0x1f; i++; continue; }
         else if (b >= 0xe0 && b <= 0xef) {
           this.lo = b === 0xe0 ? 0xa0 : 0x80; this.hi = b === 0xed ? 0x9f : 0xbf;
-          this.need = 2; this.cp = b & 0x0f; this.capture(b); i++; continue;
+          this.need = 2; this.cp = b & 0x0f; i++; continue;
         } else if (b >= 0xf0 && b <= 0xf4) {
           this.lo = b === 0xf0 ? 0x90 : 0x80; this.hi = b === 0xf4 ? 0x8f : 0xbf;
-          this.need = 3; this.cp = b & 0x07; this.capture(b); i++; continue;
+          this.need = 3; this.cp = b & 0x07; i++; continue;
         } else cls = NON_ASCII; // invalid byte: U+FFFD
         i++;
       } else if (b < this.lo || b > this.hi) {
         // Broken sequence: U+FFFD for what came so far; this byte is read again (i unchanged).
         // Not a ground position: a decoder that stopped before this byte still holds the bytes.
         this.need = 0; this.lo = 0x80; this.hi = 0xbf;
-        this.step(NON_ASCII, b);
+        this.step(NON_ASCII);
         continue;
       } else {
         this.lo = 0x80; this.hi = 0xbf;
         this.cp = (this.cp << 6) | (b & 0x3f);
-        this.capture(b);
         i++;
         if (--this.need > 0) continue;
         cls = this.cp < 0xa0 ? this.cp : NON_ASCII;
       }
-      this.step(cls, b);
-      if (this.state === GROUND && this.need === 0) {
-        lastGround = i;
-        if (untilGround) return i;
-      }
+      this.step(cls);
+      if (this.state === GROUND && this.need === 0) lastGround = i;
     }
-    return untilGround ? -1 : lastGround;
+    return lastGround;
   }
 
-  private step(cls: number, byte: number): void {
+  private step(cls: number): void {
     const t = TABLE[(this.state << 8) | cls];
     const action = t >> 4;
-    let next = t & 15;
     // xterm: a string ended by ESC goes on to ESCAPE (ESC \ is the usual terminator).
-    if ((action === A_OSC_END || action === A_DCS_UNHOOK) && cls === 0x1b) next = ESCAPE;
-    if (this.sink) this.captureStep(action, next, cls, byte);
-    this.state = next;
-  }
-
-  private captureStep(action: number, next: number, cls: number, byte: number): void {
-    const sink = this.sink as SequenceSink;
-    if (this.state === GROUND) {
-      if (action === A_EXECUTE && (cls === 0x0e || cls === 0x0f)) sink(Uint8Array.of(cls));
-      this.captured = next === GROUND ? [] : [cls];
-      return;
-    }
-    if (cls < 0x80) this.capture(byte);
-    if (action === A_ESC_DISPATCH || action === A_CSI_DISPATCH || action === A_OSC_END) {
-      if (this.captured.length <= CAPTURE_LIMIT) sink(Uint8Array.from(this.captured));
-      this.captured = next === ESCAPE ? [0x1b] : [];
-    } else if (next === GROUND) {
-      this.captured = [];
-    } else if (cls === 0x1b || (cls >= 0x80 && (action === A_CLEAR || action === A_OSC_START))) {
-      // ESC or a C1 introducer starts a new sequence; C1 codes are kept as one byte.
-      this.captured = [cls];
-    }
-  }
-
-  /** Remembers a raw byte of the sequence in progress (multi-byte characters included). */
-  private capture(byte: number): void {
-    if (this.sink && this.state !== GROUND && this.captured.length <= CAPTURE_LIMIT) this.captured.push(byte);
+    this.state = (action === A_OSC_END || action === A_DCS_UNHOOK) && cls === 0x1b ? ESCAPE : t & 15;
   }
 }
 
