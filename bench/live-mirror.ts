@@ -10,10 +10,9 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import xtermHeadless from '@xterm/headless';
-import { createMirrorTap, type MirrorTap } from '../src/hub/mirror/live-viewers.js';
-import { TerminalMirror } from '../src/hub/mirror/terminal-mirror.js';
+import { LiveStream, type LiveStreamMessage } from '../src/hub/live-stream.js';
+import { TerminalMirror, type TerminalMirrorOptions } from '../src/hub/mirror/terminal-mirror.js';
 import { VtScanner } from '../src/hub/mirror/vt-scanner.js';
-import type { ViewerMessage } from '../src/hub/mirror/viewer-messages.js';
 
 const HISTORY_MB = (process.env.BENCH_MIRROR_HISTORY_MB ?? '1,10,100').split(',').map(Number);
 const IDLE_S = Number(process.env.BENCH_MIRROR_IDLE_S ?? 5);
@@ -41,6 +40,14 @@ function sampleMegabyte(): Buffer {
   return Buffer.from(parts.join(''));
 }
 const SAMPLE = sampleMegabyte();
+
+/** A session's Live Stream as the hub wires it. */
+interface MirrorTap { tap: LiveStream; viewers: LiveStream; mirror: TerminalMirror; keyframe(): ReturnType<TerminalMirror['snapshot']>; dispose(): void }
+function createMirrorTap(cols: number, rows: number, options: Partial<TerminalMirrorOptions> = {}): MirrorTap {
+  const stream = new LiveStream({ cols, rows, mirror: options });
+  const { mirror } = stream;
+  return { tap: stream, viewers: stream, mirror, keyframe: () => mirror.snapshot(), dispose: () => mirror.dispose() };
+}
 const CHUNK = 32 * 1024;
 
 /** Feeds `mb` megabytes in relay-sized chunks, letting the mirror keep up (no skipping). */
@@ -64,7 +71,7 @@ async function snapshotVsHistory(): Promise<void> {
   console.log('   history   snapshot p50   join p50 (subscribe → snapshot sent)   snapshot size');
   for (const mb of HISTORY_MB) {
     const m = createMirrorTap(80, 24);
-    const mirror = (m as unknown as { tap: { mirror: TerminalMirror } }).tap.mirror;
+    const mirror = m.mirror;
     await feed((b) => m.tap.output(b), () => mirror.backlog, mb);
     const snaps: number[] = [];
     const joins: number[] = [];
@@ -76,7 +83,7 @@ async function snapshotVsHistory(): Promise<void> {
       size = k.data.length;
       t = performance.now();
       await new Promise<void>((resolve) => {
-        const off = m.viewers.subscribe({ send: (msg: ViewerMessage) => { if (msg.type === 'snapshot') { joins.push(performance.now() - t); resolve(); } return true; } });
+        const off = m.viewers.subscribe({ send: (msg: LiveStreamMessage) => { if (msg.type === 'snapshot') { joins.push(performance.now() - t); resolve(); } return true; } });
         setImmediate(off);
       });
     }
@@ -179,7 +186,7 @@ async function relayUnderBulk(): Promise<void> {
     }
     const mbs = bytes / MB / ((performance.now() - t0) / 1000);
     h.disable();
-    const resyncs = m ? (m as unknown as { tap: { mirror: TerminalMirror } }).tap.mirror.resyncs : 0;
+    const resyncs = m ? m.mirror.resyncs : 0;
     const ms = (ns: number): string => (ns / 1e6).toFixed(1);
     console.log(`   ${withMirror ? 'mirror attached' : 'none           '}     ${mbs.toFixed(0).padStart(6)}       ${ms(h.percentile(50))} / ${ms(h.percentile(99))} / ${ms(h.max)} ms${' '.repeat(14)}${resyncs}`);
     m?.dispose();

@@ -2,7 +2,7 @@
 // each starts from an exact snapshot, then gets every later byte exactly once; a slow one is resynchronised.
 
 import type { SessionTap } from './live-session.js';
-import { TerminalMirror, type MirrorEvent } from './mirror/terminal-mirror.js';
+import { TerminalMirror, type MirrorEvent, type TerminalMirrorOptions } from './mirror/terminal-mirror.js';
 
 /** What a viewer receives (the API's LiveMessage). */
 export type LiveStreamMessage =
@@ -33,17 +33,20 @@ export interface LiveStreamOptions {
   rows: number;
   /** Delay before a slow viewer gets a fresh snapshot (ms). */
   resyncDelayMs?: number;
+  /** Tuning of the terminal mirror (queue and parse budgets); defaults suit a relay. */
+  mirror?: Omit<TerminalMirrorOptions, 'cols' | 'rows'>;
 }
 
 export class LiveStream implements SessionTap {
-  private readonly mirror: TerminalMirror;
+  /** The session's screen state; read-only access for metrics and benches. */
+  readonly mirror: TerminalMirror;
   private readonly viewers = new Set<ViewerState>();
   private seq = 0;
   private endStatus: string | null = null;
   private readonly resyncDelayMs: number;
 
   constructor(o: LiveStreamOptions) {
-    this.mirror = new TerminalMirror({ cols: o.cols, rows: o.rows });
+    this.mirror = new TerminalMirror({ ...o.mirror, cols: o.cols, rows: o.rows });
     this.resyncDelayMs = o.resyncDelayMs ?? 250;
   }
 
