@@ -3,63 +3,26 @@
 import { useState, type FormEvent } from 'react';
 import { adminApi } from '../../api/admin-api';
 import type { Credential } from '../../api/wire';
-import { PageHeader } from '../../app/page-header';
-import { ConfirmDialog } from '../../components/confirm-dialog';
-import { ErrorMessage, Loading, SuccessMessage } from '../../components/feedback';
-import { formatDateTime } from '../../components/format';
+import { ErrorMessage, SuccessMessage } from '../../components/feedback';
 import { useLoad } from '../../components/use-load';
 import { useSubmit } from './use-submit';
+import { VaultTablePage } from './vault-table-page';
 
 export function CredentialsPage() {
   const creds = useLoad(() => adminApi.credentials());
   const devices = useLoad(() => adminApi.devices());
-  const [removing, setRemoving] = useState<Credential | null>(null);
   return (
-    <section className="page">
-      <PageHeader title="Credentials" crumbs={['Administration', 'Vault', 'Credentials']} />
-      <ErrorMessage>{creds.error}</ErrorMessage>
-      <div className="admin-grid">
-        <div className="card table-card">
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th>Account</th>
-                <th>Device</th>
-                <th>Kind</th>
-                <th className="col-date">Created</th>
-                <th className="col-action">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(creds.data ?? []).map((c) => (
-                <tr key={c.id}>
-                  <td>{c.account}</td>
-                  <td>{c.deviceName}</td>
-                  <td>{c.kind === 'key' ? 'Private key' : 'Password'}</td>
-                  <td className="col-date">{formatDateTime(c.createdAt)}</td>
-                  <td className="col-action">
-                    <button type="button" className="button button-small" onClick={() => setRemoving(c)}>
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {creds.loading && !creds.data && <Loading />}
-        </div>
-        <NewCredentialForm devices={(devices.data ?? []).map((d) => d.name)} onCreated={creds.reload} />
-      </div>
-      {removing && (
-        <ConfirmDialog
-          title="Remove credential"
-          question={`Remove ${removing.account}@${removing.deviceName} and its grants?`}
-          confirmLabel="Remove"
-          onConfirm={() => adminApi.removeCredential(removing.id).then(creds.reload)}
-          onClose={() => setRemoving(null)}
-        />
-      )}
-    </section>
+    <VaultTablePage<Credential>
+      title="Credentials"
+      rows={creds}
+      columns={[
+        { header: 'Account', cell: (c) => c.account },
+        { header: 'Device', cell: (c) => c.deviceName },
+        { header: 'Kind', cell: (c) => (c.kind === 'key' ? 'Private key' : 'Password') },
+      ]}
+      removal={{ title: 'Remove credential', question: (c) => `Remove ${c.account}@${c.deviceName} and its grants?`, remove: (c) => adminApi.removeCredential(c.id) }}
+      form={<NewCredentialForm devices={(devices.data ?? []).map((d) => d.name)} onCreated={creds.reload} />}
+    />
   );
 }
 

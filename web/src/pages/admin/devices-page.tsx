@@ -3,65 +3,32 @@
 import { useState, type FormEvent } from 'react';
 import { adminApi } from '../../api/admin-api';
 import type { Device } from '../../api/wire';
-import { PageHeader } from '../../app/page-header';
-import { ConfirmDialog } from '../../components/confirm-dialog';
-import { ErrorMessage, Loading, SuccessMessage } from '../../components/feedback';
-import { formatDateTime } from '../../components/format';
+import { ErrorMessage, SuccessMessage } from '../../components/feedback';
 import { useLoad } from '../../components/use-load';
 import { useSubmit } from './use-submit';
+import { VaultTablePage } from './vault-table-page';
 
 export function DevicesPage() {
   const devices = useLoad(() => adminApi.devices());
-  const [removing, setRemoving] = useState<Device | null>(null);
   return (
-    <section className="page">
-      <PageHeader title="Devices" crumbs={['Administration', 'Vault', 'Devices']} />
-      <ErrorMessage>{devices.error}</ErrorMessage>
-      <div className="admin-grid">
-        <div className="card table-card">
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Host</th>
-                <th>Port</th>
-                <th>Host key</th>
-                <th className="col-date">Created</th>
-                <th className="col-action">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(devices.data ?? []).map((d) => (
-                <tr key={d.id}>
-                  <td>{d.name}</td>
-                  <td>{d.host}</td>
-                  <td>{d.port}</td>
-                  <td>{d.hostKey ? <code title={d.hostKey}>{d.hostKey.split(' ')[0]} …{d.hostKey.slice(-12)}</code> : d.trustOnFirstUse ? <span className="badge status-interrupted">Trust on first use</span> : '—'}</td>
-                  <td className="col-date">{formatDateTime(d.createdAt)}</td>
-                  <td className="col-action">
-                    <button type="button" className="button button-small" onClick={() => setRemoving(d)}>
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {devices.loading && !devices.data && <Loading />}
-        </div>
-        <NewDeviceForm onCreated={devices.reload} />
-      </div>
-      {removing && (
-        <ConfirmDialog
-          title="Remove device"
-          question={`Remove ${removing.name}, its credentials and their grants?`}
-          confirmLabel="Remove"
-          onConfirm={() => adminApi.removeDevice(removing.id).then(devices.reload)}
-          onClose={() => setRemoving(null)}
-        />
-      )}
-    </section>
+    <VaultTablePage<Device>
+      title="Devices"
+      rows={devices}
+      columns={[
+        { header: 'Name', cell: (d) => d.name },
+        { header: 'Host', cell: (d) => d.host },
+        { header: 'Port', cell: (d) => d.port },
+        { header: 'Host key', cell: hostKeyCell },
+      ]}
+      removal={{ title: 'Remove device', question: (d) => `Remove ${d.name}, its credentials and their grants?`, remove: (d) => adminApi.removeDevice(d.id) }}
+      form={<NewDeviceForm onCreated={devices.reload} />}
+    />
   );
+}
+
+function hostKeyCell(d: Device) {
+  if (d.hostKey) return <code title={d.hostKey}>{d.hostKey.split(' ')[0]} …{d.hostKey.slice(-12)}</code>;
+  return d.trustOnFirstUse ? <span className="badge status-interrupted">Trust on first use</span> : '—';
 }
 
 function NewDeviceForm({ onCreated }: { onCreated: () => void }) {
