@@ -212,9 +212,15 @@ describe('sessions for an auditor', () => {
     expect((await h.inject('GET', `/api/v1/sessions?id=${notMine.id}`, token)).json().total).toBe(0);
   });
 
-  it('refuses the list to a user who neither has View nor audits any session', async () => {
-    await h.completedSession();
-    expect((await h.inject('GET', '/api/v1/sessions', await h.token('user'))).statusCode).toBe(403);
+  it('shows an empty list to a user who neither has View nor audits any session, and their session once named auditor', async () => {
+    const s = await h.completedSession();
+    const token = await h.token('user');
+    const empty = await h.inject('GET', '/api/v1/sessions', token);
+    expect(empty.statusCode).toBe(200);
+    expect(empty.json()).toMatchObject({ items: [], total: 0 });
+    expect((await h.inject('GET', `/api/v1/sessions/${s.id}`, token)).statusCode).toBe(403);
+    await h.store.sessions.setAuditors(s.id, [h.users.user.id]);
+    expect((await h.inject('GET', '/api/v1/sessions', token)).json().items.map((i: { id: number }) => i.id)).toEqual([s.id]);
   });
 
   it('pages 30 by default, sorts, and filters', async () => {
