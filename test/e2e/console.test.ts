@@ -193,6 +193,36 @@ describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through 
     await shot(page, '04-live-stream');
   });
 
+  it('renders hostile output inertly in Live Stream: no clipboard write, no title or markup injection, huge lines survive', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(base).origin });
+    await page.evaluate(() => navigator.clipboard.writeText('clipboard-before'));
+    const title = await page.title();
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await row(page, liveId).getByRole('button', { name: 'Live Stream' }).click();
+    const w = dialog(page, 'Live Stream');
+    await shows(w.locator('.xterm-rows'), 'LIVE-42');
+    // OSC 52 clipboard write, OSC 0/2 titles carrying markup, an OSC 8 javascript: link, a 300 KB line.
+    live.type(String.raw`printf '\033]52;c;%s\007' "$(printf PWNED-CLIP | base64)"; printf '\033]0;<img src=x onerror="window.__pwned=1">\007\033]2;</title><script>window.__pwned=2</script>\007'; printf '\033]8;;javascript:window.__pwned=3\033\\link\033]8;;\033\\\n'; head -c 300000 /dev/zero | tr '\0' x; echo; echo INERT-$((6*7))` + '\r');
+    await shows(w.locator('.xterm-rows'), 'INERT-42', 30_000);
+    // The hostile sequences really were in the session's output (the user's own client got them).
+    expect(live.output()).toContain(`\x1b]52;c;${Buffer.from('PWNED-CLIP').toString('base64')}\x07`);
+    expect(live.output()).toContain('\x1b]8;;javascript:window.__pwned=3\x1b\\link');
+    await w.locator('.xterm-rows').getByText('link', { exact: true }).hover().catch(() => undefined);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.title()).toBe(title);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('clipboard-before');
+    expect(await page.locator('img[src="x"], script:has-text("__pwned")').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await shot(page, '04b-live-stream-hostile-output');
+    // Leave the screen as the next steps expect it.
+    live.type('clear; echo LIVE-$((6*7))\r');
+    await shows(w.locator('.xterm-rows'), 'LIVE-42');
+  });
+
   it('Hold on! discards the user\'s input; Release gives it back', async () => {
     await row(page, liveId).getByRole('button', { name: 'Live Stream' }).click();
     const w = dialog(page, 'Live Stream');
