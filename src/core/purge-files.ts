@@ -13,7 +13,7 @@ const NAME_PREFIX = /^([0-9a-f]{16,64})(?![0-9A-Za-z])/;
 export interface FsPurgeFilesOptions {
   /** `<dataDir>/recordings`: `YYYY/MM/DD/<sessionId>.cast` and files derived beside it. */
   recordingsDir: string;
-  /** `<dataDir>/videos`: `<sessionId>*.mp4`. */
+  /** `<dataDir>/videos`: `<sessionId>.mp4` and its job record `<sessionId>.job.json` (all `<sessionId>.*`). */
   videosDir: string;
   /** Paths in events and reports are shown relative to this (default: the parent of recordingsDir). */
   root?: string;

@@ -31,6 +31,8 @@ describe.skipIf(skip)('Session Video through the gateway', () => {
   let aliceKey: string;
   let base: string;
   let token: string;
+  /** The session the first test recorded and exported (the second restarts its export). */
+  let videoSession: { id: number; sessionId: string } | undefined;
   const api = async (method: string, url: string): Promise<Response> =>
     fetch(`${base}/api/v1${url}`, { method, headers: { authorization: `Bearer ${token}` } });
 
@@ -117,5 +119,42 @@ describe.skipIf(skip)('Session Video through the gateway', () => {
     const png = path.join(dataDir, 'last.png');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-sseof', '-0.5', '-i', mp4, '-frames:v', '1', '-vf', 'scale=iw*2:ih*2:flags=lanczos,negate,format=gray', png]);
     expect(execFileSync('tesseract', [png, '-', '--psm', '6'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).toContain('VIGXKZMARKER');
+    videoSession = session;
+  }, 240_000);
+
+  it('resumes a video job that a crash of Vigil interrupted, leaving no partial MP4, and GET shows it through to done', async () => {
+    const session = videoSession!;
+    const videos = path.join(dataDir, 'videos');
+    const job = () => JSON.parse(fs.readFileSync(path.join(videos, `${session.sessionId}.job.json`), 'utf8')) as { state: string; requestedBy: string; attempts: number };
+    expect(job()).toMatchObject({ state: 'done', requestedBy: 'admin', attempts: 1 });
+    // Generate it again: delete the video (the job file goes with it, as the purge would take both).
+    fs.rmSync(path.join(videos, `${session.sessionId}.mp4`));
+    fs.rmSync(path.join(videos, `${session.sessionId}.job.json`));
+    expect((await api('GET', `/sessions/${session.id}/video`)).status).toBe(404);
+    expect((await api('POST', `/sessions/${session.id}/video`)).status).toBe(202);
+    let state = 'queued';
+    for (let i = 0; i < 600 && state === 'queued'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      state = ((await (await api('GET', `/sessions/${session.id}/video`)).json()) as { state: string }).state;
+    }
+    expect(state).toBe('running');
+    await vigil.kill();
+    expect(job()).toMatchObject({ state: 'running', attempts: 1 });
+
+    vigil = await startVigilProcess({ dataDir });
+    base = await apiBase(vigil);
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    token = ((await login.json()) as { token: string }).token;
+    let status = { state: 'queued', percent: 0, error: null as string | null };
+    for (let i = 0; i < 1200 && (status.state === 'queued' || status.state === 'running'); i++) {
+      status = (await (await api('GET', `/sessions/${session.id}/video`)).json()) as typeof status;
+      if (status.state === 'running' || status.state === 'queued') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toMatchObject({ state: 'done', percent: 100, error: null });
+    expect(job()).toMatchObject({ state: 'done', requestedBy: 'admin', attempts: 2 });
+    expect(fs.readdirSync(videos).filter((f) => f.endsWith('.part') || f.endsWith('.tmp'))).toEqual([]);
+    const mp4 = path.join(dataDir, 'resumed.mp4');
+    fs.writeFileSync(mp4, Buffer.from(await (await api('GET', `/sessions/${session.id}/video/file`)).arrayBuffer()));
+    expect(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,pix_fmt', '-of', 'csv=p=0', mp4], { encoding: 'utf8' })).toMatch(/h264,yuv420p/);
   }, 240_000);
 });

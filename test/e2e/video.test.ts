@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resolveFontChain } from '../../src/recording/video/font-chain.js';
+import { GlyphAtlas } from '../../src/recording/video/glyph-atlas.js';
 import { renderVideo } from '../../src/recording/video/video-renderer.js';
 import { lineEvent, SyncCastLines } from '../../src/recording/keyframes/cast-lines.js';
 import { CastFile, writeInteractiveCast } from '../helpers/synthetic-cast.js';
@@ -27,13 +29,31 @@ function probe(file: string): { codec: string; pixFmt: string; width: number; he
  * variable frame rate; `ffmpeg -ss` alone gives the first frame at or after), upscaled 2×, inverted
  * and grey (FACTS.md), read by `tesseract --psm 6`.
  */
-function ocrAt(file: string, seconds: number): string {
+function ocrAt(file: string, seconds: number, lang = 'eng'): string {
   const pts = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file], { encoding: 'utf8' })
     .split('\n').filter(Boolean).map(Number).filter((t) => t <= seconds + 1e-6);
   const shown = Math.max(...pts);
   const png = path.join(dir, `frame-${seconds}.png`);
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', shown.toFixed(6), '-i', file, '-frames:v', '1', '-vf', 'scale=iw*2:ih*2:flags=lanczos,negate,format=gray', png]);
-  return execFileSync('tesseract', [png, '-', '--psm', '6'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return execFileSync('tesseract', [png, '-', '--psm', '6', '-l', lang], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+/** Tesseract's installed languages, or none without tesseract. */
+function ocrLanguages(): string[] {
+  try {
+    return execFileSync('tesseract', ['--list-langs'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n').slice(1).map((l) => l.trim());
+  } catch {
+    return [];
+  }
+}
+
+/** The CJK check needs Simplified Chinese OCR (tesseract-ocr-chi-sim) and the video fonts (.ci/run installs both): a failure in CI, a skip elsewhere. */
+function cjkPrerequisitesMissing(): boolean {
+  if (requireTool('ffmpeg', 'ffprobe', 'tesseract')) return true;
+  const missing = [...resolveFontChain().missing, ...(ocrLanguages().includes('chi_sim') ? [] : ['tesseract language chi_sim (tesseract-ocr-chi-sim)'])];
+  if (missing.length > 0 && process.env.CI === 'true') throw new Error(`required for the CJK video test in CI: ${missing.join('; ')}`);
+  if (missing.length > 0) console.warn(`skipping the CJK video test: ${missing.join('; ')}`);
+  return missing.length > 0;
 }
 
 /** Video time of recording time `t` when pauses longer than `cap` are shortened to `cap`. */
@@ -63,7 +83,7 @@ describe.skipIf(requireTool('ffmpeg', 'ffprobe', 'tesseract'))('MP4 export', () 
     expect(p.duration).toBeGreaterThan(duration - 0.1);
     expect(p.duration).toBeLessThan(duration + 0.5);
     expect(r.duration).toBeCloseTo(duration, 3);
-    expect(fs.existsSync(`${mp4}.part`)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
   }, 120_000);
 
   it('shortens idle stretches to 2 s and shows a marker printed at a known time where the video says', async () => {
@@ -99,4 +119,36 @@ describe.skipIf(requireTool('ffmpeg', 'ffprobe', 'tesseract'))('MP4 export', () 
     await renderVideo({ castPath, outPath: mp4 });
     expect(probe(mp4)).toMatchObject({ width: 60 * 9, height: 13 * 18 });
   });
+});
+
+describe.skipIf(cjkPrerequisitesMissing())('MP4 export of CJK text', () => {
+  // Simplified Chinese the session prints at 1.0 s, under an English prompt: "terminal recording audit", "monitor the server".
+  const cjk = ['终端录像审计', '监控服务器'];
+  const castPath = path.join(dir, 'cjk.cast');
+  const write = () => {
+    const cast = new CastFile(castPath, 60, 8);
+    cast.event(0.2, 'o', '$ cat notes.txt\r\n');
+    cast.event(1.0, 'o', `${cjk[0]} VIGXKZ\r\n\x1b[1m${cjk[1]}\x1b[0m ok\r\n$ `);
+    cast.event(3.0, 'o', 'exit\r\n');
+    cast.close();
+  };
+
+  it('shows Chinese text a session printed so that OCR reads it back from the video', async () => {
+    write();
+    const mp4 = path.join(dir, 'cjk.mp4');
+    await renderVideo({ castPath, outPath: mp4 });
+    const text = ocrAt(mp4, 2.0, 'chi_sim+eng').replace(/[ \t]+/g, '');
+    for (const words of cjk) expect(text).toContain(words);
+    expect(text).toContain('VIGXKZ');
+  }, 60_000);
+
+  it('is not read back when drawn without a CJK font (what a monospace-only font gives): the check above can fail', async () => {
+    write();
+    const mp4 = path.join(dir, 'cjk-mono-only.mp4');
+    const atlas = new GlyphAtlas({ chain: { fonts: [resolveFontChain().fonts[0]], missing: [] } });
+    await renderVideo({ castPath, outPath: mp4, atlas });
+    const text = ocrAt(mp4, 2.0, 'chi_sim+eng').replace(/[ \t]+/g, '');
+    for (const words of cjk) expect(text).not.toContain(words);
+    expect(text).toContain('VIGXKZ');
+  }, 60_000);
 });

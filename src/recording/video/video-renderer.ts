@@ -4,6 +4,7 @@
 // `idleCap` seconds is shortened to `idleCap` (FrameScheduler). A status bar under the terminal
 // always shows the real session clock, so the video still tells real time.
 
+import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, renameSync, rmSync } from 'node:fs';
 import { lineEvent, SyncCastLines } from '../keyframes/cast-lines.js';
 import { ReplayTerminal } from '../keyframes/replay-terminal.js';
@@ -15,7 +16,10 @@ import { scanGeometry } from './scan-geometry.js';
 
 export interface RenderVideoOptions {
   castPath: string;
-  /** Written as `<outPath>.part`, renamed when complete. */
+  /**
+   * Written as `<outPath>.<random>.part`, renamed when complete. The random part keeps an ffmpeg left running by a
+   * crashed Vigil (it finishes its output when its input closes) from writing into the file of a render started after.
+   */
   outPath: string;
   /** Session start, for the clock; default the recording header's timestamp. */
   startedAt?: Date;
@@ -48,7 +52,7 @@ export async function renderVideo(o: RenderVideoOptions): Promise<RenderVideoRes
   const painter = new FramePainter(atlas, geometry.cols, geometry.rows);
   const term = new ReplayTerminal({ cols: geometry.header.width, rows: geometry.header.height });
   const epoch = o.startedAt?.getTime() ?? (geometry.header.timestamp ?? 0) * 1000;
-  const part = `${o.outPath}.part`;
+  const part = `${o.outPath}.${randomBytes(4).toString('hex')}.part`;
   const fd = openSync(o.castPath, 'r');
   const encoder = new FfmpegEncoder({ ffmpeg: o.ffmpeg, width: painter.width, height: painter.height, outPath: part, threads: o.threads });
   const frames = new FrameScheduler(term, painter, encoder, { epochMs: epoch, idleCap, slotMs });
