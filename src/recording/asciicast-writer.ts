@@ -7,7 +7,7 @@ import { VigilError } from '../core/errors.js';
 import { formatHeader, isValidRecordingHeader } from './asciicast-format.js';
 import { OrderedFileSink } from './ordered-file-sink.js';
 import { openRecordingFile, type RecordingFile } from './recording-file.js';
-import { JsonStringEncoder, MAX_ESCAPE_EXPANSION, Utf8Chunker } from './utf8-json.js';
+import { escapeJsonBytes, MAX_ESCAPE_EXPANSION, Utf8Chunker } from './utf8-json.js';
 
 /** Output chunks are merged into one event while they arrive within this many ms of the event's first chunk... */
 const COALESCE_MS = 5;
@@ -30,6 +30,8 @@ export interface AsciicastWriterOptions {
   flushIntervalMs?: number;
   /** Opens the file; tests inject faults here. Default: create exclusively with mode 0600. */
   openFile?: (path: string) => Promise<RecordingFile>;
+  /** Called after each write the file accepted, when {@link AsciicastWriter.pendingBytes} went down. */
+  onWritten?: () => void;
 }
 
 /**
@@ -53,8 +55,6 @@ export class AsciicastWriter implements Recorder {
   private readonly flushIntervalMs: number;
   private readonly outUtf8 = new Utf8Chunker();
   private readonly inUtf8 = new Utf8Chunker();
-  private readonly outJson = new JsonStringEncoder();
-  private readonly inJson = new JsonStringEncoder();
   private readonly sink: OrderedFileSink;
 
   /** The batch being filled (null when empty) and its used length. */
@@ -71,11 +71,11 @@ export class AsciicastWriter implements Recorder {
   private closing: Promise<RecordingSummary> | null = null;
   private readonly errorListeners: Array<(err: Error) => void> = [];
 
-  private constructor(opts: Required<Pick<AsciicastWriterOptions, 'path' | 'now' | 'flushIntervalMs'>>, file: RecordingFile) {
+  private constructor(opts: Required<Pick<AsciicastWriterOptions, 'path' | 'now' | 'flushIntervalMs'>> & Pick<AsciicastWriterOptions, 'onWritten'>, file: RecordingFile) {
     this.path = opts.path;
     this.now = opts.now;
     this.flushIntervalMs = opts.flushIntervalMs;
-    this.sink = new OrderedFileSink(file, (err) => this.failed(err));
+    this.sink = new OrderedFileSink(file, (err) => this.failed(err), opts.onWritten);
     this.t0 = this.now();
   }
 
@@ -93,7 +93,7 @@ export class AsciicastWriter implements Recorder {
     } catch (err) {
       throw VigilError.unavailable('cannot create the session recording', err);
     }
-    const w = new AsciicastWriter({ path: opts.path, now: opts.now ?? (() => performance.now()), flushIntervalMs }, file);
+    const w = new AsciicastWriter({ path: opts.path, now: opts.now ?? (() => performance.now()), flushIntervalMs, onWritten: opts.onWritten }, file);
     try {
       // The header is made durable at once, so after a crash a torn header can only mean "nothing was recorded".
       const line = formatHeader(opts.header);
@@ -174,7 +174,7 @@ export class AsciicastWriter implements Recorder {
       this.outStartMs = ms;
       this.outDataStart = this.used;
     }
-    this.used = this.outJson.encode(bytes, this.buf!, this.used);
+    this.used = escapeJsonBytes(bytes, this.buf!, this.used);
     this.afterAppend();
   }
 
@@ -183,7 +183,7 @@ export class AsciicastWriter implements Recorder {
     this.closeOutput();
     this.reserve(bytes.length * MAX_ESCAPE_EXPANSION + PREFIX_BYTES);
     this.writePrefix(this.now() - this.t0, type);
-    this.used = this.inJson.encode(bytes, this.buf!, this.used);
+    this.used = escapeJsonBytes(bytes, this.buf!, this.used);
     this.buf!.write('"]\n', this.used, 'latin1');
     this.used += SUFFIX_BYTES;
     this.afterAppend();

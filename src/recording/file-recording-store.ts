@@ -5,6 +5,7 @@ import type { Recorder, RecordingHeader, RecordingStore, RecordingSummary } from
 import { VigilError } from '../core/errors.js';
 import { AsciicastWriter } from './asciicast-writer.js';
 import { repairRecording } from './asciicast-repair.js';
+import type { RecorderPool } from './recorder-pool.js';
 import type { RecordingFile } from './recording-file.js';
 
 const SESSION_ID = /^[a-f0-9]{16,64}$/;
@@ -16,8 +17,13 @@ export interface FileRecordingStoreOptions {
   now?: () => number;
   /** See {@link AsciicastWriterOptions.flushIntervalMs}. */
   flushIntervalMs?: number;
-  /** See {@link AsciicastWriterOptions.openFile} (tests inject faults here). */
+  /** See {@link AsciicastWriterOptions.openFile} (tests inject faults here). Not with `pool`. */
   openFile?: (path: string) => Promise<RecordingFile>;
+  /**
+   * Records on this pool's worker thread (Vigil's server does: encoding, hashing and writing stay off the
+   * relay's thread). Without it, each recording is an {@link AsciicastWriter} on the calling thread.
+   */
+  pool?: RecorderPool;
 }
 
 /** A {@link RecordingStore} writing `<dir>/YYYY/MM/DD/<sessionId>.cast` (UTC date of the session start). */
@@ -25,6 +31,7 @@ export class FileRecordingStore implements RecordingStore {
   private readonly dir: string;
 
   constructor(private readonly opts: FileRecordingStoreOptions) {
+    if (opts.pool && opts.openFile) throw VigilError.badRequest('openFile cannot be used with a recorder pool (faults are injected in its worker)');
     this.dir = resolve(opts.dir);
   }
 
@@ -39,8 +46,10 @@ export class FileRecordingStore implements RecordingStore {
   }
 
   async open(sessionId: string, startedAt: Date, header: RecordingHeader): Promise<Recorder> {
+    const path = this.pathFor(sessionId, startedAt);
+    if (this.opts.pool) return this.opts.pool.open({ path, header, now: this.opts.now, flushIntervalMs: this.opts.flushIntervalMs });
     return AsciicastWriter.open({
-      path: this.pathFor(sessionId, startedAt),
+      path,
       header,
       now: this.opts.now,
       flushIntervalMs: this.opts.flushIntervalMs,

@@ -29,6 +29,8 @@ export class OrderedFileSink {
   constructor(
     private readonly file: RecordingFile,
     private readonly onFail: (err: Error) => void,
+    /** Called after each write the file accepted (bytes left the queue). */
+    private readonly onWritten?: () => void,
   ) {}
 
   /** Bytes pushed and not yet written. */
@@ -92,6 +94,7 @@ export class OrderedFileSink {
           const n = await this.file.writev(rest);
           if (!(n > 0)) throw new Error('recording write made no progress');
           rest = this.account(rest, n);
+          this.onWritten?.();
         }
         this.writtenTime = batches[batches.length - 1].lastTime;
       }

@@ -8,20 +8,48 @@ import { readAsciicast, readHeader } from './asciicast-reader.js';
 import { AsciicastWriter } from './asciicast-writer.js';
 import { FileRecordingStore } from './file-recording-store.js';
 import { verifyRecording } from './integrity.js';
+import { RecorderPool } from './recorder-pool.js';
 import { openRecordingFile, type RecordingFile } from './recording-file.js';
+import { startWorker } from './worker-launch.js';
+import type { FaultSpec } from '../../test/helpers/faulty-recorder-worker.js';
 
+/** A disk fault, as each implementation injects it: from the `fromWrite`-th write on (the header's is the first), writes reject. */
+interface DiskFault {
+  fromWrite: number;
+  message: string;
+}
 interface MakeOptions {
   dir: string;
   now: () => number;
-  openFile?: (path: string) => Promise<RecordingFile>;
+  fault?: DiskFault;
 }
 type MakeRecorder = (o: MakeOptions, header: RecordingHeader) => Promise<Recorder>;
 
 const header: RecordingHeader = { width: 80, height: 24, timestamp: 1767225600 };
 const dirs: string[] = [];
+const pools: RecorderPool[] = [];
 afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
+
+/** openFile for the in-thread writer: the real file, with writes failing as `fault` says. */
+function faultyOpen(fault: DiskFault | undefined): ((path: string) => Promise<RecordingFile>) | undefined {
+  if (!fault) return undefined;
+  return async (path) => {
+    const real = await openRecordingFile(path);
+    let writes = 0;
+    return { ...real, writev: (b) => (++writes >= fault.fromWrite ? Promise.reject(new Error(fault.message)) : real.writev(b)) };
+  };
+}
+
+/** A pool whose worker injects `fault` (the test worker), or the real worker. */
+function testPool(fault?: FaultSpec): RecorderPool {
+  const helper = new URL('../../test/helpers/faulty-recorder-worker.ts', import.meta.url).href;
+  const pool = new RecorderPool(fault ? { startWorker: () => startWorker(helper, 'faulty-recorder-worker', fault) } : {});
+  pools.push(pool);
+  return pool;
+}
 async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'vigil-contract-'));
   dirs.push(d);
@@ -69,15 +97,8 @@ function recorderContract(name: string, make: MakeRecorder): void {
     });
 
     it('reports a failing disk once through onError and still closes with what was written', async () => {
-      let writes = 0;
-      const openFile = async (path: string): Promise<RecordingFile> => {
-        const real = await openRecordingFile(path);
-        return {
-          ...real,
-          writev: (b) => (++writes > 1 ? Promise.reject(new Error('ENOSPC: no space left on device')) : real.writev(b)),
-        };
-      };
-      const rec = await make({ dir: await tempDir(), now: () => 0, openFile }, header);
+      const fault = { fromWrite: 2, message: 'ENOSPC: no space left on device' };
+      const rec = await make({ dir: await tempDir(), now: () => 0, fault }, header);
       const errors: Error[] = [];
       rec.onError((e) => errors.push(e));
       rec.output(Buffer.from('lost'));
@@ -90,8 +111,14 @@ function recorderContract(name: string, make: MakeRecorder): void {
 }
 
 recorderContract('AsciicastWriter', (o, h) =>
-  AsciicastWriter.open({ path: join(o.dir, 'sub', 'r.cast'), header: h, now: o.now, openFile: o.openFile }),
+  AsciicastWriter.open({ path: join(o.dir, 'sub', 'r.cast'), header: h, now: o.now, openFile: faultyOpen(o.fault) }),
 );
 recorderContract('FileRecordingStore', (o, h) =>
-  new FileRecordingStore({ dir: o.dir, now: o.now, openFile: o.openFile }).open('0123456789abcdef', new Date(), h),
+  new FileRecordingStore({ dir: o.dir, now: o.now, openFile: faultyOpen(o.fault) }).open('0123456789abcdef', new Date(), h),
+);
+recorderContract('RecorderPool (worker thread)', (o, h) =>
+  testPool(o.fault && { failFromWrite: o.fault.fromWrite, message: o.fault.message }).open({ path: join(o.dir, 'sub', 'r.cast'), header: h, now: o.now }),
+);
+recorderContract('FileRecordingStore on a RecorderPool', (o, h) =>
+  new FileRecordingStore({ dir: o.dir, now: o.now, pool: testPool(o.fault && { failFromWrite: o.fault.fromWrite, message: o.fault.message }) }).open('0123456789abcdef', new Date(), h),
 );
