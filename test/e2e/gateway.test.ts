@@ -1,6 +1,6 @@
 // End to end: the real OpenSSH client logs in to a real Vigil (child process), which connects to a real sshd.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -104,6 +104,32 @@ describe.skipIf(skip)('SSH gateway (OpenSSH client → Vigil → OpenSSH sshd)',
     const s = await lastSession(`${sshd.user}@web01`);
     expect(s).toMatchObject({ user: 'alice', credential: sshd.user, device: 'web01', protocol: 'SSH', status: 'completed', exitStatus: 7, originIp: '127.0.0.1' });
     expect(s.endedAt).not.toBeNull();
+  });
+
+  // Regression: a target that answers fast enough puts the exec reply, the output, the exit status and the close in
+  // one read; the relay used to miss the exit status then, and the user's ssh reported 255. Load makes that likely.
+  it('relays the exit status or signal of every exec, 30 of them, several at once on a loaded machine', async () => {
+    const load = cpuLoad(2);
+    const runs: Array<{ i: number; kind: 'status' | 'signal'; code: number | null }> = [];
+    try {
+      await inPool(30, 6, async (i) => {
+        const kind = i % 3 === 2 ? 'signal' : 'status';
+        const cmd = kind === 'status' ? `echo run-${i}; exit 7` : `echo run-${i}; kill -TERM $$`;
+        const r = await sshExec(alice(`${sshd.user}@web01`), cmd);
+        expect(r.stdout).toBe(`run-${i}\n`);
+        runs.push({ i, kind, code: r.code });
+      });
+    } finally {
+      load.stop();
+    }
+    // OpenSSH's ssh exits with the remote status; an exit signal it reports as 255 too, so those are checked below.
+    expect(runs.filter((r) => r.kind === 'status').map((r) => r.code)).toEqual(Array(20).fill(7));
+    const byRun = new Map((await listSessions(dataDir)).map((s) => [/run-(\d+)/.exec(String(s.command))?.[1], s]));
+    for (const r of runs) {
+      const s = byRun.get(String(r.i));
+      if (r.kind === 'status') expect(s, `run ${r.i}`).toMatchObject({ status: 'completed', exitStatus: 7, endReason: 'exit status 7' });
+      else expect(s, `run ${r.i}`).toMatchObject({ status: 'completed', exitStatus: null, endReason: 'killed by signal SIGTERM' });
+    }
   });
 
   it('logs in with a key and uses a vaulted private key; stdin reaches the command intact', async () => {
@@ -285,3 +311,18 @@ describe.skipIf(skip)('SSH gateway (OpenSSH client → Vigil → OpenSSH sshd)',
     }
   });
 });
+
+/** Busy loops on `n` cores while the caller works (the flakes this guards against need a loaded machine). */
+function cpuLoad(n: number): { stop(): void } {
+  const children = Array.from({ length: n }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  return { stop: () => children.forEach((c) => c.kill('SIGKILL')) };
+}
+
+/** Runs `job(0..count-1)` with at most `width` at a time. */
+async function inPool(count: number, width: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await job(next++);
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+}

@@ -1,4 +1,4 @@
-// Relays one session channel between the user and the target by hand (no pipe(): it loses the exit status),
+// Relays one channel between the user and the target by hand (no pipe(): it loses the exit status),
 // with flow control both ways, recording through the live session, its input filter (command rules), and the hub's
 // notify/disconnect.
 
@@ -18,6 +18,16 @@ export interface RelayOptions {
   recordData?: boolean;
   /** After the user's side closed, how long to wait for the target channel to close (default 2 s). */
   closeGraceMs?: number;
+  /** Sees the bytes as they are relayed (the sftp transfer log); it must not throw and cannot change them. */
+  watch?: StreamWatch;
+  /** False for a channel with no stderr to show text on (a forwarded TCP connection): notify() and disconnect() write nothing (default true). */
+  messages?: boolean;
+}
+
+/** An observer of a relayed channel: user input as sent to the target, target output (not stderr) as it came. */
+export interface StreamWatch {
+  fromUser(data: Buffer): void;
+  fromTarget(data: Buffer): void;
 }
 
 /** How the relay ended, as the adapter saw it. */
@@ -34,11 +44,12 @@ export interface RelayResult {
 export const DISCONNECT_EXIT_STATUS = 255;
 
 /**
- * One relay per session channel. Invariants:
+ * One relay per channel (a session channel, or a forwarded connection). Invariants:
  * - Target output is paused while the user's stdout or stderr buffer is full or the recorder lags; user input is
  *   paused while the target's buffer is full. So a slow side holds the other back instead of growing memory.
  * - The user's channel is closed only after everything written to it has gone out, and the exit status (or signal)
- *   is sent before the close: OpenSSH reports 255 when it never sees one.
+ *   is sent before the close: OpenSSH reports 255 when it never sees one. The target's status is known by then even
+ *   when it arrived before start(): the target's 'close' carries it too.
  */
 export class Relay implements SessionControl {
   private readonly pauses = new Set<'stdout' | 'stderr' | 'recorder'>();
@@ -73,10 +84,12 @@ export class Relay implements SessionControl {
     target.stderr.on('data', (d: Buffer) => this.toUser(d, user.stderr, 'stderr'));
     user.on('drain', () => this.resumeTarget('stdout'));
     user.stderr.on('drain', () => this.resumeTarget('stderr'));
-    target.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
-      this.exit = { code: typeof code === 'number' ? code : null, signal: signal ?? null, dump: dump === true, desc: desc ?? '' };
-    });
-    target.on('close', () => {
+    target.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => this.targetExit(code, signal, dump, desc));
+    // ssh2 emits 'exit' the moment the exit-status request is parsed, with nobody listening when it came in the same
+    // read as the exec reply (a fast command on a loaded gateway: start() runs a tick after that reply). It keeps
+    // the status and passes it to 'close' (code, or null and signal, dump, description), so 'close' completes it.
+    target.on('close', (code?: number | null, signal?: string, dump?: boolean, desc?: string) => {
+      this.targetExit(code, signal, dump, desc);
       this.endedBy ??= 'target';
       // ssh2 emits 'close' once stdout is consumed, but stderr may still hold data: let it through first.
       const stderr = target.stderr;
@@ -112,6 +125,13 @@ export class Relay implements SessionControl {
     user.resume();
   }
 
+  /** The target's exit status or signal; the first one known wins (ssh2 reports it once, at 'exit' or 'close'). */
+  private targetExit(code: number | null | undefined, signal: string | undefined, dump: boolean | undefined, desc: string | undefined): void {
+    if (this.exit.code !== null || this.exit.signal !== null) return;
+    if (typeof code === 'number') this.exit = { code, signal: null, dump: false, desc: '' };
+    else if (typeof signal === 'string') this.exit = { code: null, signal, dump: dump === true, desc: desc ?? '' };
+  }
+
   private userGone(): void {
     if (this.userClosed) return;
     this.userClosed = true;
@@ -127,6 +147,7 @@ export class Relay implements SessionControl {
   }
 
   private toUser(d: Buffer, sink: Writable, which: 'stdout' | 'stderr'): void {
+    if (which === 'stdout') this.o.watch?.fromTarget(d);
     if (this.o.recordData === false) this.o.live.opaque('out', d.length);
     else this.o.live.output(d);
     if (this.userFinishing) return;
@@ -140,6 +161,8 @@ export class Relay implements SessionControl {
   private toTarget(d: Buffer): void {
     // A blocked user's keystrokes are dropped here, never reaching the target or the recording.
     if (!(this.o.recordData === false ? this.o.live.opaque('in', d.length) : this.o.live.input(d))) return;
+    // Seen before it is sent, so the watch knows every request before the target can answer it.
+    this.o.watch?.fromUser(d);
     if (this.held) this.held.push(d);
     else this.filtered(d);
   }
@@ -209,7 +232,7 @@ export class Relay implements SessionControl {
 
   /** Shows a message to the user without ending the session (block, release). */
   notify(message: string): void {
-    if (this.userFinishing || this.userClosed) return;
+    if (this.userFinishing || this.userClosed || this.o.messages === false) return;
     this.o.user.stderr.write(`\r\n${message}\r\n`);
   }
 
@@ -217,7 +240,7 @@ export class Relay implements SessionControl {
   disconnect(message: string): void {
     if (this.userFinishing || this.userClosed) return;
     this.endedBy ??= 'vigil';
-    this.o.user.stderr.write(`\r\n${message}\r\n`);
+    if (this.o.messages !== false) this.o.user.stderr.write(`\r\n${message}\r\n`);
     this.exit = { code: DISCONNECT_EXIT_STATUS, signal: null, dump: false, desc: '' };
     safe(() => this.o.target.close());
     void this.finishUser();

@@ -1,5 +1,6 @@
 // One SSH session channel of a logged-in user: collects pty/env, resolves the target (direct or menu), checks
-// block and grant, connects with the vaulted credential and relays shell, exec or sftp as a recorded session.
+// block and grant, connects with the vaulted credential and relays shell, exec or sftp as a recorded session (sftp
+// with its file transfers logged as session events).
 
 import type { ClientChannel, PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import type { CredentialRepo, DeviceRepo, GrantRepo } from '../../core/ports.js';
@@ -9,6 +10,7 @@ import type { LiveSession } from '../../hub/live-session.js';
 import { errMessage, type GatewayLogger } from './auth.js';
 import { parseChoice, readLine, renderMenu, type MenuEntry } from './menu.js';
 import { Relay } from './relay.js';
+import { SftpWatch } from './sftp-watch.js';
 import type { TargetConnection, TargetConnector } from './target.js';
 import { formatTarget, type LoginTarget, type TargetRef } from './target-syntax.js';
 
@@ -233,13 +235,26 @@ export class SessionChannel {
       target.setWindow(this.pty.rows, this.pty.cols, this.pty.height, this.pty.width);
       live.resize(this.pty.cols, this.pty.rows);
     }
-    const relay = new Relay({ user: channel, target, live, logger: this.d.logger, recordData: type !== 'sftp' });
+    const watch = type === 'sftp' ? this.transferLog(live) : undefined;
+    const relay = new Relay({ user: channel, target, live, logger: this.d.logger, recordData: type !== 'sftp', watch });
     this.relay = relay;
     live.attach(relay);
     relay.start();
     if (this.gone) relay.abort();
     const result = await relay.done;
+    // The transfers' events are written before the session's end (Terminated), in the order they happened.
+    await watch?.finish();
     await live.end({ status: 'completed', exitStatus: result.exitStatus, reason: result.reason });
+  }
+
+  /** SPEC 2: each sftp file transfer is a *File transfer* event of the session, by the session's user. */
+  private transferLog(live: LiveSession): SftpWatch {
+    const { record } = live;
+    return new SftpWatch({
+      record: (note) => this.d.hub.event(record.id, record.userId, record.user, 'File transfer', JSON.stringify(note)),
+      logger: this.d.logger,
+      sessionId: record.sessionId,
+    });
   }
 
   private openTargetChannel(type: SessionType, command: string | null, conn: TargetConnection): Promise<ClientChannel> {
