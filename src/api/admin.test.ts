@@ -71,7 +71,7 @@ describe('vault', () => {
 
 describe('settings', () => {
   it('lists defaults and validates known keys', async () => {
-    expect((await h.inject('GET', '/api/v1/settings', admin)).json()).toEqual({ 'retention.days': 90, 'auditors.default': [], 'recording.onFailure': 'drop' });
+    expect((await h.inject('GET', '/api/v1/settings', admin)).json()).toEqual({ 'retention.days': 90, 'auditors.default': [], 'recording.onFailure': 'drop', 'auth.requireTotp': false });
     for (const [key, value] of [
       ['retention.days', 0],
       ['retention.days', 3651],

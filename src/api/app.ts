@@ -16,7 +16,7 @@ import { ChangeFeed } from './change-feed.js';
 import type { ApiDeps, ApiOptions, RouteContext } from './context.js';
 import { liveRoute } from './live-route.js';
 import { installMetrics } from './metrics.js';
-import { installProblemHandlers } from './problem.js';
+import { frameworkErrorHandler, installProblemHandlers } from './problem.js';
 import { authRoutes } from './routes/auth.js';
 import { blockRoutes } from './routes/blocks.js';
 import { sessionActionRoutes } from './routes/session-actions.js';
@@ -30,6 +30,7 @@ import { auditSessionRoutes } from './routes/audit-sessions.js';
 import { logRoutes } from './routes/logs.js';
 import { ruleRoutes } from './routes/rules.js';
 import { searchRoutes } from './routes/search.js';
+import { totpRoutes } from './routes/totp.js';
 
 export type { ApiDeps, ApiHub, ApiOptions } from './context.js';
 export type { LiveViewer, LiveViewerSource, ViewerMessage } from './live-source.js';
@@ -57,7 +58,10 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
     loggerInstance: deps.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
+    frameworkErrors: frameworkErrorHandler,
   });
+  // A JSON API: text/plain bodies (which a cross-site form or fetch may send without a CORS preflight) are refused with 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandlers(app, options.webRoot ? consoleFallback : undefined);
@@ -96,6 +100,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}): Promise
       await api.register(liveRoute, ctx);
       await api.register(blockRoutes, ctx);
       await api.register(userRoutes, ctx);
+      await api.register(totpRoutes, ctx);
       await api.register(vaultRoutes, ctx);
       await api.register(recordingRoutes, ctx);
       await api.register(videoRoutes, ctx);

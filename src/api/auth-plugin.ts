@@ -23,6 +23,8 @@ declare module 'fastify' {
     auth?: RouteAuth;
     /** The caller needs at least one of these. */
     permission?: Permission | readonly Permission[];
+    /** Open to a token that may only enrol TOTP (auth.requireTotp and the user has none): who am I, logout, enrolment. */
+    beforeTotp?: boolean;
   }
   interface FastifyRequest {
     auth: RequestAuth | null;
@@ -91,6 +93,9 @@ export function installAuth(app: FastifyInstance, o: AuthPluginOptions): void {
       if (req.ws && foreignOrigin(req)) throw VigilError.denied('cross-origin WebSocket refused');
     }
     req.auth = { ...resolved, token, via };
+    if (resolved.totpEnrolmentRequired && config.beforeTotp !== true) {
+      throw new VigilError('AccessDenied', 'TOTP is required for every user: enrol first (POST /api/v1/me/totp, then /api/v1/me/totp/confirm)', { details: { totpEnrolmentRequired: true } });
+    }
     const needed = config.permission;
     if (needed !== undefined) {
       const any = typeof needed === 'string' ? [needed] : needed;

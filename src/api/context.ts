@@ -8,6 +8,7 @@ import type { AuditSessions } from '../core/audit-sessions.js';
 import type { CommandRules } from '../core/command-rules.js';
 import type { SessionAccess } from '../core/session-access.js';
 import type { SessionLogs } from '../core/session-logs.js';
+import type { TotpEnrolment } from '../core/totp-enrolment.js';
 import type { UserAdmin } from '../core/user-admin.js';
 import type { VaultAdmin } from '../core/vault-admin.js';
 import type { SessionHub } from '../hub/session-hub.js';
@@ -40,6 +41,8 @@ export interface ApiDeps {
   sessionVideo: SessionVideoDeps;
   /** Session Logs, search, audited-command rules, Sessions for audit (issue 4). */
   sessionLogs: SessionLogsDeps;
+  /** TOTP enrolment of the caller and the administrator's reset. */
+  totp: Pick<TotpEnrolment, 'start' | 'confirm' | 'disable' | 'reset' | 'isPending'>;
 }
 
 /** What Session Logs and its neighbours need (core services over the command, rule and audit-note stores). */
@@ -80,7 +83,7 @@ export interface SessionVideoDeps {
     chunkJson(castPath: string, q: { at: number } | { after: number }): Promise<Buffer>;
   };
   videos: {
-    start(req: { sessionId: string; castPath: string; startedAt: Date }): Promise<VideoJob>;
+    start(req: { sessionId: string; castPath: string; startedAt: Date; requestedBy?: string | null }): Promise<VideoJob>;
     status(sessionId: string): Promise<VideoJob | null>;
     file(sessionId: string): Promise<{ path: string; size: number } | null>;
   };

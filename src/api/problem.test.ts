@@ -40,6 +40,32 @@ describe('problem documents', () => {
     expectProblem(await h.inject('GET', '/api/v1/sessions/abc', admin), 400);
   });
 
+  it('400 for an id written any other way than plain digits (found by the fuzz test: "0x1", "1e0" and " 1" read as 1)', async () => {
+    const s = await h.completedSession();
+    expect((await h.inject('GET', `/api/v1/sessions/${s.id}`, admin)).statusCode).toBe(200);
+    for (const id of [`0${s.id}`, `0x${s.id}`, `${s.id}e0`, `%2B${s.id}`, `%20${s.id}`, `${s.id}.0`]) expectProblem(await h.inject('GET', `/api/v1/sessions/${id}`, admin), 400);
+  });
+
+  it('400 for malformed percent-encoding in the path and 414 for an over-long path parameter (Fastify answered these with its own JSON)', async () => {
+    expect(expectProblem(await h.inject('GET', '/api/v1/sessions/%E0%A4%A', admin), 400).detail).toMatch(/percent-encoding/);
+    expectProblem(await h.inject('GET', '/api/v1/sessions/%zz', null), 400);
+    expectProblem(await h.inject('GET', `/api/v1/sessions/${'1'.repeat(150)}`, admin), 414);
+  });
+
+  it('400 for a control character in a Remote Sessions filter (found by the fuzz test: a NUL reached the term index and gave a 500)', async () => {
+    for (const field of ['sessionId', 'user', 'credential', 'device', 'originIp']) {
+      const body = expectProblem(await h.inject('GET', `/api/v1/sessions?${field}=ab%00cd`, admin), 400);
+      expect(body.detail).toMatch(/control characters/);
+    }
+    expect((await h.inject('GET', '/api/v1/sessions?user=%27%20OR%20%271%27%3D%271', admin)).json()).toMatchObject({ items: [], total: 0 });
+  });
+
+  it('415 for a text/plain body, even to a route that reads no body', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' }, payload: 'x' });
+    expectProblem(res, 415);
+    expect((await h.inject('GET', '/api/v1/auth/me', admin)).statusCode).toBe(200);
+  });
+
   it('401 without credentials', async () => {
     expectProblem(await h.inject('GET', '/api/v1/sessions', null), 401);
   });

@@ -24,7 +24,9 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
   426: 'Upgrade Required',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
@@ -44,6 +46,7 @@ export function problem(status: number, detail: string, extra: Partial<Problem> 
 /** Sends a problem document, bypassing the route's response serializer. */
 export function sendProblem(reply: FastifyReply, p: Problem & Record<string, unknown>): FastifyReply {
   if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="vigil"');
+  if (p.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return reply.code(p.status).type('application/problem+json; charset=utf-8').serializer((x: unknown) => JSON.stringify(x)).send(p);
 }
 
@@ -55,8 +58,21 @@ function extensions(details: Record<string, unknown> | undefined): Record<string
   return out;
 }
 
+/** Seconds a client is asked to wait before retrying a 503. */
+const RETRY_AFTER_SECONDS = 2;
+
+/** SQLite busy or locked (another process holds the write lock past the busy timeout): nothing was changed. */
+function isDatabaseBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
+
 function fromError(err: FastifyError | Error, req: FastifyRequest): Problem & Record<string, unknown> {
   if (isVigilError(err)) return problem(KIND_STATUS[err.kind], err.message, extensions(err.details));
+  if (isDatabaseBusy(err)) {
+    req.log.warn({ err }, 'database busy');
+    return problem(503, 'The database is busy; try again in a moment.');
+  }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as FastifyError).validationContext ?? 'request';
     const errors = err.validation.map((v) => ({ path: `${where}${v.instancePath.replace(/\//g, '.')}`, message: v.message ?? 'invalid' }));
@@ -75,6 +91,17 @@ function fromError(err: FastifyError | Error, req: FastifyRequest): Problem & Re
   }
   req.log.error({ err }, 'request failed');
   return problem(500, 'An unexpected error occurred; it has been logged.');
+}
+
+/**
+ * Errors Fastify raises before routing (the `frameworkErrors` option): malformed percent-encoding in the path
+ * (FST_ERR_BAD_URL) and over-long path parameters (414). Without this hook Fastify answers them with its own JSON.
+ */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  const detail =
+    err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (malformed percent-encoding)' : status === 414 ? 'a path parameter is too long' : 'the request could not be routed';
+  void sendProblem(reply, problem(status, detail, { instance: req.url.split('?')[0] }));
 }
 
 /** Installs the error and not-found handlers on the root instance; `fallback` may answer an unknown route first (the console's index.html). */

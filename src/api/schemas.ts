@@ -6,9 +6,18 @@ import { z } from 'zod';
 const id = z.number().int().positive();
 const timestamp = z.string().describe('ISO-8601 date-time, UTC');
 
+/**
+ * A numeric id in a path, written one way only: digits without sign, leading zero, space, fraction or exponent
+ * (a coerced number would also take "0x1", "1e0" or " 1" for 1).
+ */
+const pathId = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, 'must be a positive whole number written in digits')
+  .transform(Number)
+  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, 'is too large'));
 /** `{id}` path parameter. */
-export const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
-export const userIdParams = z.object({ userId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+export const idParams = z.object({ id: pathId });
+export const userIdParams = z.object({ userId: pathId });
 
 // ---- problems (RFC 9457) ----
 
@@ -41,11 +50,42 @@ export const loginResponseSchema = z.object({
   csrfToken: z.string().describe('Send as X-CSRF-Token on state-changing requests authenticated by the cookie'),
   expiresAt: timestamp,
   user: currentUserSchema,
+  totpEnrolmentRequired: z.boolean().optional().describe('TOTP is required of everyone and you have not enrolled: this token may only enrol (POST /me/totp) and log out'),
 });
-export const meResponseSchema = z.object({ user: currentUserSchema, csrfToken: z.string(), expiresAt: timestamp });
+export const meResponseSchema = z.object({
+  user: currentUserSchema,
+  csrfToken: z.string(),
+  expiresAt: timestamp,
+  totpEnrolmentRequired: z.boolean().optional().describe('TOTP is required of everyone and you have not enrolled: this token may only enrol (POST /me/totp) and log out'),
+});
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
 export type LoginResponse = z.infer<typeof loginResponseSchema>;
 export type MeResponse = z.infer<typeof meResponseSchema>;
+
+// ---- TOTP enrolment ----
+
+const totpCode = z.string().max(16).describe('The current 6-digit code of the authenticator app');
+export const totpStatusSchema = z
+  .object({
+    enrolled: z.boolean(),
+    pending: z.boolean().describe('An enrolment was started and waits for its confirming code'),
+    required: z.boolean().describe('The auth.requireTotp setting: every user must enrol'),
+  })
+  .meta({ id: 'TotpStatus' });
+export const totpStartSchema = z
+  .object({
+    secret: z.string().describe('Base32 secret, shown once: type it into an authenticator app, or scan the URI'),
+    uri: z.string().describe('otpauth://totp/... URI (for a QR code), shown once'),
+    expiresAt: timestamp.describe('Confirm before this time, or start again'),
+  })
+  .meta({ id: 'TotpStart' });
+export const totpCodeRequestSchema = z.object({ code: totpCode });
+export const totpConfirmResponseSchema = z.object({
+  enrolled: z.literal(true),
+  reauthenticate: z.boolean().describe('This token could only enrol and is now revoked: log in again with a code'),
+});
+export type TotpStatus = z.infer<typeof totpStatusSchema>;
+export type TotpStart = z.infer<typeof totpStartSchema>;
 
 // ---- sessions ----
 
@@ -89,13 +129,15 @@ export const sessionItemSchema = z
 export type SessionItem = z.infer<typeof sessionItemSchema>;
 
 const dateFilter = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+/** A "contains" filter: no stored value has control characters, and a NUL would end the text the index is searched with. */
+const containsFilter = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 export const sessionListQuerySchema = z.object({
   id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-  sessionId: z.string().max(128).optional(),
-  user: z.string().max(256).optional(),
-  credential: z.string().max(256).optional(),
-  device: z.string().max(256).optional(),
-  originIp: z.string().max(256).optional(),
+  sessionId: containsFilter(128).optional(),
+  user: containsFilter(256).optional(),
+  credential: containsFilter(256).optional(),
+  device: containsFilter(256).optional(),
+  originIp: containsFilter(256).optional(),
   protocol: z.enum(['SSH', 'SFTP']).optional(),
   status: sessionStatusSchema.optional(),
   startFrom: dateFilter.optional(),
@@ -199,11 +241,12 @@ export const settingsSchema = z.object({
   'retention.days': z.number().int().min(1).max(3650),
   'auditors.default': z.array(id).max(100),
   'recording.onFailure': z.enum(['drop', 'continue']),
+  'auth.requireTotp': z.boolean().describe('Require TOTP of every user: one without it may log in to the console only to enrol, and the gateway refuses them'),
 });
 export type Settings = z.infer<typeof settingsSchema>;
-export const SETTING_KEYS = ['retention.days', 'auditors.default', 'recording.onFailure'] as const;
+export const SETTING_KEYS = ['retention.days', 'auditors.default', 'recording.onFailure', 'auth.requireTotp'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
-export const SETTING_DEFAULTS: Settings = { 'retention.days': 90, 'auditors.default': [], 'recording.onFailure': 'drop' };
+export const SETTING_DEFAULTS: Settings = { 'retention.days': 90, 'auditors.default': [], 'recording.onFailure': 'drop', 'auth.requireTotp': false };
 export const settingParams = z.object({ key: z.enum(SETTING_KEYS) });
 export const putSettingSchema = z.object({ value: z.unknown() });
 
@@ -303,7 +346,7 @@ export const logCommandSchema = z.object({
   command: z.string().describe('As executed: after line editing, completion and history; "(input not echoed)" for input typed at a prompt that hid it'),
   at: timestamp,
   offset: z.number(),
-  source: z.enum(['shell', 'exec']),
+  source: z.enum(['shell', 'stdin', 'exec']).describe('shell: typed at a prompt; stdin: a line sent to a shell without a terminal (a script piped to it); exec: the command of an exec request'),
   outcome: z.enum(['executed', 'denied', 'interrupted']),
   criticality: criticality.nullable(),
   rule: z.string().nullable(),

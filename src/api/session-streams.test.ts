@@ -78,10 +78,15 @@ describe('GET /sessions/events', () => {
     user.close();
   });
 
-  it('is refused (403) to a user who may see no session', async () => {
-    const res = await openEvents(await h.token('user'));
-    expect(res.status).toBe(403);
-    res.close();
+  it('opens for a user who audits no session yet, and brings a session once they are named its auditor', async () => {
+    const user = await openEvents(await h.token('user'));
+    expect(user.status).toBe(200);
+    const { live } = await h.startSession();
+    await h.inject('PUT', `/api/v1/sessions/${live.id}/auditors`, await h.token('pamadmin'), { userIds: [h.users.user.id] });
+    // The session's start was not theirs to see: the first event they get is the one that made it visible.
+    expect(await user.next()).toMatchObject({ kind: 'updated', id: live.id, session: { id: live.id } });
+    await live.end({ exitStatus: 0, reason: 'exit' });
+    user.close();
   });
 });
 

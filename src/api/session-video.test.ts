@@ -80,6 +80,8 @@ describe('raw recording', () => {
     expect(tail.rawPayload.equals(body.subarray(body.length - 5))).toBe(true);
     const bad = await h.app.inject({ method: 'GET', url: `/api/v1/sessions/${s.id}/recording`, headers: { authorization: `Bearer ${token}`, range: `bytes=${body.length}-` } });
     expect(bad.statusCode).toBe(416);
+    expect(bad.headers['content-range']).toBe(`bytes */${body.length}`);
+    expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
     const head = await h.app.inject({ method: 'HEAD', url: `/api/v1/sessions/${s.id}/recording`, headers: { authorization: `Bearer ${token}` } });
     expect(head.statusCode).toBe(200);
     expect(head.headers['content-length']).toBe(String(body.length));

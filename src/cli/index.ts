@@ -6,6 +6,7 @@ import { VigilError } from '../core/errors.js';
 import { UsageError, type CliIO } from './context.js';
 import { registerServe } from './serve.js';
 import { registerUser } from './user.js';
+import { registerTotp } from './totp.js';
 import { registerRole } from './role.js';
 import { registerDevice } from './device.js';
 import { registerCredential } from './credential.js';
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIO, writeErr: (s: string) => void): Command 
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr, outputError: () => {} });
   registerServe(program, io);
   registerUser(program, io);
+  registerTotp(program, io);
   registerRole(program, io);
   registerDevice(program, io);
   registerCredential(program, io);

@@ -117,7 +117,7 @@ describe('vigil purge', () => {
 describe('vigil settings', () => {
   it('gets and sets typed settings, refusing bad keys and values without changing anything', async () => {
     expect((await vigil(['settings', 'get'])).out).toBe(
-      'KEY                  VALUE   DEFAULT\nretention.days       90      90\nauditors.default     []      []\nrecording.onFailure  "drop"  "drop"\n',
+      'KEY                  VALUE   DEFAULT\nretention.days       90      90\nauditors.default     []      []\nrecording.onFailure  "drop"  "drop"\nauth.requireTotp     false   false\n',
     );
     expect(await vigil(['settings', 'set', 'retention.days', '30'])).toMatchObject({ code: 0, out: 'retention.days = 30 (was 90)\n' });
     expect(await vigil(['settings', 'set', 'recording.onFailure', 'continue'])).toMatchObject({ code: 0, out: 'recording.onFailure = "continue" (was "drop")\n' });
@@ -125,9 +125,9 @@ describe('vigil settings', () => {
     expect(await vigil(['settings', 'set', 'retention.days', '0'])).toMatchObject({ code: 1, err: expect.stringMatching(/^vigil: invalid value for retention\.days: .*>=\s*1/) });
     expect(await vigil(['settings', 'set', 'retention.days', 'ninety'])).toMatchObject({ code: 1, err: expect.stringMatching(/invalid value for retention\.days: .*expected number/) });
     expect(await vigil(['settings', 'set', 'auditors.default', '[99]'])).toMatchObject({ code: 1, err: expect.stringMatching(/no user has id 99/) });
-    expect(await vigil(['settings', 'set', 'retention', '5'])).toMatchObject({ code: 1, err: expect.stringMatching(/unknown setting "retention"; settings are retention\.days, auditors\.default, recording\.onFailure/) });
+    expect(await vigil(['settings', 'set', 'retention', '5'])).toMatchObject({ code: 1, err: expect.stringMatching(/unknown setting "retention"; settings are retention\.days, auditors\.default, recording\.onFailure, auth\.requireTotp/) });
     expect(await vigil(['settings', 'get', 'nope'])).toMatchObject({ code: 1, err: expect.stringMatching(/unknown setting "nope"/) });
-    expect(JSON.parse((await vigil(['settings', 'get', '--json'])).out)).toEqual({ 'retention.days': 30, 'auditors.default': [], 'recording.onFailure': 'continue' });
+    expect(JSON.parse((await vigil(['settings', 'get', '--json'])).out)).toEqual({ 'retention.days': 30, 'auditors.default': [], 'recording.onFailure': 'continue', 'auth.requireTotp': false });
     const audit = JSON.parse((await vigil(['audit', 'list', '--json'])).out) as Array<{ action: string; target: string }>;
     expect(audit.filter((a) => a.action === 'settings.set').map((a) => a.target)).toEqual(['recording.onFailure', 'retention.days']);
   });

@@ -40,6 +40,8 @@ export interface AuthServiceOptions {
   audit: AuditRepo;
   clock: Clock;
   verifyTotp: TotpVerifier;
+  /** The `auth.requireTotp` setting: when true, a user without TOTP gets a token that may only enrol. */
+  requireTotp?: () => Promise<boolean>;
   /** Token lifetime; 12 h by default. */
   tokenTtlMs?: number;
   /** Consecutive failures that lock an account; 5 by default. */
@@ -54,6 +56,8 @@ export interface LoginResult {
   csrfToken: string;
   expiresAt: Date;
   actor: Actor;
+  /** TOTP is required of everyone and this user has none: the token may only enrol (and log out). */
+  totpEnrolmentRequired: boolean;
 }
 
 /** A valid token resolved to who holds it. */
@@ -61,6 +65,8 @@ export interface ResolvedToken {
   actor: Actor;
   csrf: string;
   expiresAt: Date;
+  /** As in {@link LoginResult}: re-evaluated on every request, so enrolling lifts it and the setting applies at once. */
+  totpEnrolmentRequired: boolean;
 }
 
 /** The one message for an unknown user, a wrong password or a locked account, so none can be told apart. */
@@ -111,7 +117,7 @@ export class AuthService {
       throw unauthenticated(INVALID_LOGIN);
     }
     if (!(await this.o.hasher.verify(password, hash))) {
-      await this.fail(user, 'wrong password');
+      await this.recordFailure(user, 'wrong password');
       throw unauthenticated(INVALID_LOGIN);
     }
     if (user.disabled) throw unauthenticated('account is disabled');
@@ -124,14 +130,15 @@ export class AuthService {
     if (code === undefined || code === '') {
       throw new VigilError('Unauthenticated', 'a TOTP code is required', { details: { totpRequired: true } });
     }
-    const ok = /^\d{6,8}$/.test(code) && (await this.o.verifyTotp(user.id, code));
+    const ok = /^\d{6,8}$/.test(code.replace(/\s+/g, '')) && (await this.o.verifyTotp(user.id, code));
     if (!ok) {
-      await this.fail(user, 'wrong TOTP code');
+      await this.recordFailure(user, 'wrong TOTP code');
       throw new VigilError('Unauthenticated', 'invalid TOTP code', { details: { totpRequired: true } });
     }
   }
 
-  private async fail(user: User, why: string): Promise<void> {
+  /** Counts a failed password or code; the one that reaches the limit locks the account and is audited. */
+  async recordFailure(user: User, why: string): Promise<void> {
     const until = new Date(this.o.clock.now().getTime() + this.lockoutMs);
     const failures = await this.o.users.recordFailure(user.id, (n) => (n >= this.maxFailures ? until : null));
     if (failures === this.maxFailures) {
@@ -151,7 +158,7 @@ export class AuthService {
     await this.o.tokens.create({ tokenHash: hashToken(token), userId: user.id, createdAt: now, expiresAt, csrf });
     // Expired tokens are useless; clearing them on login keeps the table small without a timer.
     await this.o.tokens.deleteExpired(now);
-    return { token, csrfToken: csrf, expiresAt, actor: await this.actorOf(user) };
+    return { token, csrfToken: csrf, expiresAt, actor: await this.actorOf(user), totpEnrolmentRequired: await this.mustEnrol(user) };
   }
 
   /** The holder of a valid token, or null when it is unknown, expired, or its user is gone or disabled. */
@@ -161,7 +168,12 @@ export class AuthService {
     if (!t || t.expiresAt <= this.o.clock.now()) return null;
     const user = await this.o.users.get(t.userId);
     if (!user || user.disabled) return null;
-    return { actor: await this.actorOf(user), csrf: t.csrf, expiresAt: t.expiresAt };
+    return { actor: await this.actorOf(user), csrf: t.csrf, expiresAt: t.expiresAt, totpEnrolmentRequired: await this.mustEnrol(user) };
+  }
+
+  /** TOTP is required of everyone and the user has not enrolled. */
+  private async mustEnrol(user: User): Promise<boolean> {
+    return !user.totpEnrolled && (await this.o.requireTotp?.()) === true;
   }
 
   /** Revokes a token; unknown tokens are ignored. */

@@ -37,8 +37,8 @@ async function expectBadRequest(p: Promise<unknown>, message: RegExp): Promise<v
 
 describe('SettingsService', () => {
   it('gives the defaults for settings never set', async () => {
-    expect(await settings.all()).toEqual({ 'retention.days': 90, 'auditors.default': [], 'recording.onFailure': 'drop' });
-    expect(SETTING_KEYS).toEqual(['retention.days', 'auditors.default', 'recording.onFailure']);
+    expect(await settings.all()).toEqual({ 'retention.days': 90, 'auditors.default': [], 'recording.onFailure': 'drop', 'auth.requireTotp': false });
+    expect(SETTING_KEYS).toEqual(['retention.days', 'auditors.default', 'recording.onFailure', 'auth.requireTotp']);
     expect(await settings.retentionDays()).toBe(90);
   });
 
@@ -46,7 +46,7 @@ describe('SettingsService', () => {
     expect(await settings.set('retention.days', 30, 'cli:root')).toEqual({ key: 'retention.days', value: 30, previous: 90 });
     await settings.set('auditors.default', [userId, userId], 'cli:root');
     await settings.set('recording.onFailure', 'continue', 'admin');
-    expect(await settings.all()).toEqual({ 'retention.days': 30, 'auditors.default': [userId], 'recording.onFailure': 'continue' });
+    expect(await settings.all()).toEqual({ 'retention.days': 30, 'auditors.default': [userId], 'recording.onFailure': 'continue', 'auth.requireTotp': false });
     expect(await settings.get('retention.days')).toBe(30);
     const [last, , first] = await store.audit.list();
     expect(first).toMatchObject({ actor: 'cli:root', action: 'settings.set', target: 'retention.days', details: JSON.stringify({ value: 30, previous: 90 }) });

@@ -19,6 +19,10 @@ export const SETTINGS = {
     schema: z.enum(['drop', 'continue']).default('drop'),
     description: 'what happens to a session whose recording fails: drop it, or let it continue unrecorded',
   },
+  'auth.requireTotp': {
+    schema: z.boolean().default(false),
+    description: 'require TOTP of every user: one without it may log in to the console only to enrol, and the gateway refuses them',
+  },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -7,8 +7,9 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { buildApi, type ApiDeps, type ApiOptions } from '../../src/api/app.js';
 import type { LiveViewer, LiveViewerSource } from '../../src/api/live-source.js';
-import { createTotpVerifier } from '../../src/api/totp.js';
 import { AuthService } from '../../src/core/auth-service.js';
+import { TotpCodes, TotpEnrolment } from '../../src/core/totp-enrolment.js';
+import { OtpauthTotpEngine } from '../../src/vault/totp.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { ROLE_PAM_ADMIN, ROLE_PAM_AUDITOR, ROLE_PAM_USER, ROLE_SYSTEM_ADMIN, SEEDED_ROLES } from '../../src/core/permissions.js';
 import { SessionAccess } from '../../src/core/session-access.js';
@@ -71,6 +72,9 @@ export interface Harness {
   clock: ManualClock;
   auth: AuthService;
   secretBox: AesGcmSecretBox;
+  /** TOTP enrolment, and the code checker the console login uses. */
+  totp: TotpEnrolment;
+  totpCodes: TotpCodes;
   dir: string;
   /** One user per seeded role, plus `owner` (PAM User) who opens the sessions. */
   users: Record<RoleKey | 'owner', User>;
@@ -96,7 +100,19 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
   const hasher = new ScryptPasswordHasher({ N: 1024 });
   const secretBox = new AesGcmSecretBox(Buffer.alloc(32, 7));
   const hub = new SessionHub({ sessions: store.sessions, events: store.events, blocks: store.blocks, recordings: new FileRecordingStore({ dir: path.join(dir, 'recordings') }), clock, logger });
-  const auth = new AuthService({ users: store.users, roles: store.roles, tokens: new SqliteTokenRepo(store.database.db), hasher, audit: store.audit, clock, verifyTotp: createTotpVerifier(store.users, secretBox, clock) });
+  const engine = new OtpauthTotpEngine();
+  const totpCodes = new TotpCodes({ users: store.users, box: secretBox, engine, clock });
+  const auth = new AuthService({
+    users: store.users,
+    roles: store.roles,
+    tokens: new SqliteTokenRepo(store.database.db),
+    hasher,
+    audit: store.audit,
+    clock,
+    verifyTotp: (userId, code) => totpCodes.verify(userId, code),
+    requireTotp: () => store.settings.get('auth.requireTotp', false),
+  });
+  const totp = new TotpEnrolment({ users: store.users, box: secretBox, engine, codes: totpCodes, failures: auth, audit: store.audit, clock });
   const access = new SessionAccess({ sessions: store.sessions, users: store.users, blocks: store.blocks, audit: store.audit, events: hub, live: hub, clock });
   const userAdmin = new UserAdmin(store.users, store.roles, hasher, store.audit, clock);
   const vaultAdmin = new VaultAdmin(store.devices, store.credentials, store.grants, store.users, secretBox, store.audit, clock);
@@ -107,6 +123,7 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
   const player = new RecordingPlayer({ ensureIndex: async (p) => void buildKeyframes(p) });
   const deps: ApiDeps = {
     auth,
+    totp,
     access,
     userAdmin,
     vaultAdmin,
@@ -167,6 +184,8 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
     clock,
     auth,
     secretBox,
+    totp,
+    totpCodes,
     dir,
     users,
     controls,

@@ -16,7 +16,8 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
       schema: {
         tags: ['auth'],
         summary: 'Log in with username, password and (when enrolled) a TOTP code',
-        description: 'Returns a bearer token and sets the HttpOnly, SameSite=Strict `vigil_session` cookie. Repeated failures lock the account for 15 minutes; attempts are rate-limited per client address.',
+        description:
+          'Returns a bearer token and sets the HttpOnly, SameSite=Strict `vigil_session` cookie. Repeated failures (passwords or codes) lock the account for 15 minutes; attempts are rate-limited per client address. When auth.requireTotp is on and the user has no TOTP, the token may only enrol (`totpEnrolmentRequired`).',
         security: [],
         body: loginRequestSchema,
         response: { 200: loginResponseSchema },
@@ -32,15 +33,15 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
         throw err;
       }
       setSessionCookie(reply, result.token, { secure: ctx.options.secureCookies === true || req.protocol === 'https', expires: result.expiresAt });
-      await ctx.audit.append({ at: ctx.clock.now(), actor: result.actor.username, action: 'auth.login', target: result.actor.username, details: JSON.stringify({ ip: req.ip }) });
+      await ctx.audit.append({ at: ctx.clock.now(), actor: result.actor.username, action: 'auth.login', target: result.actor.username, details: JSON.stringify({ ip: req.ip, ...(result.totpEnrolmentRequired ? { totpEnrolmentRequired: true } : {}) }) });
       reply.header('cache-control', 'no-store');
-      return { token: result.token, csrfToken: result.csrfToken, expiresAt: result.expiresAt.toISOString(), user: toCurrentUser(result.actor) };
+      return { token: result.token, csrfToken: result.csrfToken, expiresAt: result.expiresAt.toISOString(), user: toCurrentUser(result.actor), totpEnrolmentRequired: result.totpEnrolmentRequired };
     },
   );
 
   app.post(
     '/auth/logout',
-    { schema: { tags: ['auth'], summary: 'Revoke the current token and clear the cookie', response: { 200: okSchema } } },
+    { config: { beforeTotp: true }, schema: { tags: ['auth'], summary: 'Revoke the current token and clear the cookie', response: { 200: okSchema } } },
     async (req, reply) => {
       await ctx.auth.logout(req.auth!.token);
       clearSessionCookie(reply);
@@ -50,11 +51,11 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
 
   app.get(
     '/auth/me',
-    { schema: { tags: ['auth'], summary: 'Who the token or cookie belongs to, with the CSRF token to send on changes', response: { 200: meResponseSchema } } },
+    { config: { beforeTotp: true }, schema: { tags: ['auth'], summary: 'Who the token or cookie belongs to, with the CSRF token to send on changes', response: { 200: meResponseSchema } } },
     async (req, reply) => {
       const actor = actorOf(req);
       reply.header('cache-control', 'no-store');
-      return { user: toCurrentUser(actor), csrfToken: req.auth!.csrf, expiresAt: req.auth!.expiresAt.toISOString() };
+      return { user: toCurrentUser(actor), csrfToken: req.auth!.csrf, expiresAt: req.auth!.expiresAt.toISOString(), totpEnrolmentRequired: req.auth!.totpEnrolmentRequired };
     },
   );
 };

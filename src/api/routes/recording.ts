@@ -15,6 +15,7 @@ import type { SessionView } from '../../core/session-access.js';
 import type { SessionRecord } from '../../core/types.js';
 import { actorOf, sessionGuard } from '../auth-plugin.js';
 import type { RouteContext } from '../context.js';
+import { problem, sendProblem } from '../problem.js';
 import { idParams, playerChunkQuerySchema, playerChunkSchema, playerInfoSchema, type PlayerChunk, type PlayerInfo } from '../schemas.js';
 
 /** How long opening the player waits for a recording without keyframes to be indexed before answering 503. */
@@ -57,7 +58,8 @@ export async function sendDownload(req: FastifyRequest, reply: FastifyReply, f: 
   const ifRange = req.headers['if-range'];
   const range = parseRange(req.headers.range, f.size, typeof ifRange === 'string' ? ifRange : undefined, f.etag);
   if (range === 'unsatisfiable') {
-    return reply.code(416).header('content-range', `bytes */${f.size}`).type('text/plain').send('range not satisfiable');
+    reply.removeHeader('content-disposition');
+    return sendProblem(reply.header('content-range', `bytes */${f.size}`), problem(416, `the range is outside the ${f.size} bytes of the file`));
   }
   const start = range?.start ?? 0;
   const end = range?.end ?? f.size - 1;

@@ -58,6 +58,10 @@ export const systemRoutes: FastifyPluginAsyncZod<RouteContext & { registry: Regi
         const unknown = (await Promise.all(ids.map(async (uid) => ((await ctx.users.get(uid)) ? null : uid)))).filter((x) => x !== null);
         if (unknown.length) throw VigilError.badRequest(`unknown user id ${unknown.join(', ')}`, { unknownUserIds: unknown });
       }
+      if (key === 'auth.requireTotp' && value === true) {
+        const me = await ctx.users.get(actorOf(req).userId);
+        if (!me?.totpEnrolled) throw VigilError.conflict('enrol TOTP yourself first (POST /me/totp): once it is required of everyone, an account without it may only enrol');
+      }
       const before = await ctx.settings.get(key, SETTING_DEFAULTS[key]);
       await ctx.settings.set(key, value);
       await ctx.audit.append({ at: ctx.clock.now(), actor: actorOf(req).username, action: 'settings.set', target: key, details: JSON.stringify({ from: before, to: value }) });

@@ -2,7 +2,7 @@
 
 import ssh2, { type AuthContext, type KeyboardAuthContext, type PasswordAuthContext, type PublicKeyAuthContext } from 'ssh2';
 import type { Clock } from '../../core/clock.js';
-import type { PasswordHasher, UserRepo } from '../../core/ports.js';
+import type { AuditRepo, PasswordHasher, UserRepo } from '../../core/ports.js';
 import type { User } from '../../core/types.js';
 import { parseLogin } from './target-syntax.js';
 
@@ -21,6 +21,10 @@ export interface SshAuthenticatorOptions {
   logger: GatewayLogger;
   /** Checks a TOTP code of a user who enrolled; when absent, enrolled users can only log in by key. */
   verifyTotp?: (userId: number, code: string) => Promise<boolean>;
+  /** The auth.requireTotp setting: a user without TOTP is refused (told to enrol) until they enrol. */
+  requireTotp?: () => Promise<boolean>;
+  /** Where an account lock is recorded. */
+  audit?: Pick<AuditRepo, 'append'>;
   /** Consecutive failures that lock the account (default 5). */
   maxFailures?: number;
   /** How long a lock lasts (default 15 minutes). */
@@ -28,6 +32,10 @@ export interface SshAuthenticatorOptions {
 }
 
 const METHODS: Array<'publickey' | 'password' | 'keyboard-interactive'> = ['publickey', 'password', 'keyboard-interactive'];
+
+/** What a user without TOTP reads (keyboard-interactive, after a correct password) when every user must have it. */
+export const TOTP_ENROLMENT_REQUIRED =
+  'Vigil requires a TOTP authenticator for every user and you have not enrolled one. Log in to the Vigil web console to enrol (or ask an administrator: vigil user totp enroll <name>), then connect again.';
 
 /** Compared against when the user does not exist, so an unknown name costs as long as a wrong password. */
 let dummyHash: Promise<string> | null = null;
@@ -100,7 +108,17 @@ export class SshAuthenticator {
     // A TOTP-enrolled user must also give a code: only keyboard-interactive can ask for it.
     if (user?.totpEnrolled) return null;
     const ok = await this.checkPassword(user, ctx.password);
+    // The password method cannot carry a message; keyboard-interactive (tried first by OpenSSH) tells the user why.
+    if (ok && (await this.mustEnrol(user, name, ip, 'password'))) return null;
     return this.conclude(ok, user, name, ip, 'password');
+  }
+
+  /** TOTP is required of everyone and this (usable) user has none: refused, without counting a failure. */
+  private async mustEnrol(user: User | null, name: string, ip: string, method: string): Promise<boolean> {
+    // A disabled or locked account is refused as such, without telling whether it has TOTP.
+    if (!this.usable(user) || user.totpEnrolled || !this.o.requireTotp || !(await this.o.requireTotp())) return false;
+    this.o.logger.warn({ user: name.slice(0, 100), ip, method }, 'login refused: TOTP enrolment required');
+    return true;
   }
 
   private keyboard(ctx: KeyboardAuthContext, user: User | null, name: string, ip: string): Promise<User | null> {
@@ -112,6 +130,11 @@ export class SshAuthenticator {
           const pwOk = await this.checkPassword(user, answers[0] ?? '');
           let ok = pwOk && answers.length === prompts.length;
           if (ok && wantsCode) ok = this.o.verifyTotp ? await this.o.verifyTotp(user!.id, (answers[1] ?? '').trim()) : false;
+          if (ok && (await this.mustEnrol(user, name, ip, 'keyboard-interactive'))) {
+            // A second round with no prompts: OpenSSH prints its instruction text, then the login fails.
+            await new Promise<void>((done) => ctx.prompt([], 'Vigil', TOTP_ENROLMENT_REQUIRED, () => done()));
+            return null;
+          }
           return this.conclude(ok, user, name, ip, 'keyboard-interactive');
         })().then(resolve, reject);
       });
@@ -120,6 +143,8 @@ export class SshAuthenticator {
 
   private async publicKey(ctx: PublicKeyAuthContext, user: User | null, name: string, ip: string): Promise<User | null> {
     if (!this.usable(user)) return null;
+    // Refused quietly (no failure counted); keyboard-interactive, tried next, tells the user to enrol.
+    if (await this.mustEnrol(user, name, ip, 'publickey')) return null;
     for (const k of await this.o.users.keys(user.id)) {
       const parsed = ssh2.utils.parseKey(k.publicKey);
       if (parsed instanceof Error) continue;
@@ -147,7 +172,11 @@ export class SshAuthenticator {
     if (user && !user.disabled && !ok) {
       const now = this.o.clock.now().getTime();
       const failures = await this.o.users.recordFailure(user.id, (n) => (n >= this.maxFailures ? new Date(now + this.lockMs) : null));
-      if (failures === this.maxFailures) this.o.logger.warn({ user: name, ip, failures }, 'account locked after repeated login failures');
+      if (failures === this.maxFailures) {
+        this.o.logger.warn({ user: name, ip, failures }, 'account locked after repeated login failures');
+        const until = new Date(now + this.lockMs).toISOString();
+        await this.o.audit?.append({ at: this.o.clock.now(), actor: 'system', action: 'user.lockout', target: user.username, details: JSON.stringify({ failures, until, last: `ssh ${method}`, ip }) });
+      }
     }
     const why = !user ? 'unknown user' : user.disabled ? 'account disabled' : !this.usable(user) ? 'account locked' : 'wrong password';
     this.o.logger.warn({ user: name.slice(0, 100), ip, method, why }, 'login failed');
