@@ -133,7 +133,7 @@ async function main(): Promise<void> {
 
     const store = await openSqliteStore(paths.database, new ManualClock(NOW));
     const files = new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos });
-    const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db), files, clock: new ManualClock(NOW), retentionDays: async () => 90, batchSize: values.batch ? Number(values.batch) : undefined, transactionSize: values.tx ? Number(values.tx) : undefined, pauseMs: values.pause ? Number(values.pause) : undefined,
+    const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db, store.search.writer), files, clock: new ManualClock(NOW), retentionDays: async () => 90, batchSize: values.batch ? Number(values.batch) : undefined, transactionSize: values.tx ? Number(values.tx) : undefined, pauseMs: values.pause ? Number(values.pause) : undefined,
       fileConcurrency: values.concurrency ? Number(values.concurrency) : undefined,
     });
     let report!: Awaited<ReturnType<PurgeService['run']>>;

@@ -152,6 +152,8 @@ export interface SessionQuery {
 export interface SessionRepo {
   create(s: NewSession): Promise<SessionRecord>;
   get(id: number): Promise<SessionRecord | null>;
+  /** The sessions of these ids that exist, in no particular order (one query, for lists). */
+  getMany(ids: readonly number[]): Promise<SessionRecord[]>;
   bySessionId(sessionId: string): Promise<SessionRecord | null>;
   end(id: number, end: SessionEnd): Promise<void>;
   /** Live byte counters, updated while the session runs. */

@@ -28,14 +28,41 @@ async function filesPurgedEvents(f: Fixture, id: number) {
   return (await f.store.events.forSession(id)).filter((e) => e.event === 'Files purged');
 }
 
-/** After any run, finished or not: a session whose files are (partly) gone says so; no file outlives its purged session. */
-async function expectConsistent(f: Fixture, made: Made[]): Promise<void> {
+/** Lines of output and commands each session made by {@link withText} has in the search index. */
+const OUTPUT_LINES = 6;
+
+/** A session as {@link session} makes it, with what it displayed and one command in the search index (as the search worker indexes them). */
+async function withText(f: Fixture, o: Parameters<typeof session>[1]): Promise<Made> {
+  const m = await session(f, o);
+  await f.store.search.addLines([
+    ...Array.from({ length: OUTPUT_LINES }, (_, i) => ({ sessionId: m.id, offset: i, kind: 'output' as const, text: `shown by ${m.sessionId} line ${i}` })),
+    { sessionId: m.id, offset: 9, kind: 'command', text: `typed by ${m.sessionId}` },
+  ]);
+  return m;
+}
+
+/** What the search index holds of a session, as the search answers: its output lines and its commands. */
+async function indexed(f: Fixture, m: Made): Promise<{ output: number; commands: number }> {
+  const hits = await f.store.search.search({ text: m.sessionId, sessionId: m.id, limit: 100 });
+  return { output: hits.filter((h) => h.kind === 'output').length, commands: hits.filter((h) => h.kind === 'command').length };
+}
+
+/**
+ * After any run, finished or not: a session whose files or indexed text are (partly) gone says so; no file and no
+ * indexed output line outlives its purged session, and its commands stay. `text` when the sessions were made withText.
+ */
+async function expectConsistent(f: Fixture, made: Made[], text = false): Promise<void> {
   const byId = new Map((await rows(f)).map((r) => [r.id, r]));
   for (const m of made) {
     const r = byId.get(m.id)!;
     const present = await Promise.all(m.files.map(exists));
     if (present.some((p) => !p)) expect(r.purge_started_at ?? r.purged_at, `session ${m.id} lost files without saying so`).not.toBeNull();
     if (r.purged_at !== null) expect(present.some(Boolean), `session ${m.id} purged but files remain`).toBe(false);
+    if (!text) continue;
+    const { output, commands } = await indexed(f, m);
+    if (output < OUTPUT_LINES) expect(r.purge_started_at ?? r.purged_at, `session ${m.id} lost indexed text without saying so`).not.toBeNull();
+    if (r.purged_at !== null) expect(output, `session ${m.id} purged but its text is still searchable`).toBe(0);
+    expect(commands, `session ${m.id} lost its command`).toBe(1);
   }
 }
 
@@ -100,12 +127,13 @@ describe('PurgeService', () => {
 
   it('dry run lists exactly what a real run then removes, and changes nothing', async () => {
     const f = await fixture();
-    const made = [await session(f, { ageDays: 200 }), await session(f, { ageDays: 100, derived: false }), await session(f, { ageDays: 200, protect: true }), await session(f, { ageDays: 1 })];
+    const made = [await withText(f, { ageDays: 200 }), await session(f, { ageDays: 100, derived: false }), await session(f, { ageDays: 200, protect: true }), await session(f, { ageDays: 1 })];
     const before = { files: await tree(f.dir), rows: await rows(f), audit: await f.store.audit.list(), events: await f.store.events.forSession(made[0]!.id) };
     const planned: Array<{ sessionId: string; files: string[] }> = [];
     const dry = await f.service().run({ actor: SYSTEM, dryRun: true, onSession: (s) => planned.push({ sessionId: s.sessionId, files: [...s.files].sort() }) });
     expect(dry).toMatchObject({ dryRun: true, sessions: 2, files: 7 });
     expect({ files: await tree(f.dir), rows: await rows(f), audit: await f.store.audit.list(), events: await f.store.events.forSession(made[0]!.id) }).toEqual(before);
+    expect(await indexed(f, made[0]!)).toEqual({ output: OUTPUT_LINES, commands: 1 });
 
     const done: Array<{ sessionId: string; files: string[] }> = [];
     await f.service().run({ actor: SYSTEM, onSession: (s) => done.push({ sessionId: s.sessionId, files: [...s.files].sort() }) });
@@ -156,6 +184,13 @@ describe('PurgeService', () => {
         });
         return { files };
       }],
+      ['while removing their text from the search index', (f, reached) => {
+        let calls = 0;
+        const repo: PurgeRepo = Object.assign(Object.create(f.repo) as PurgeRepo, {
+          forgetText: async (...a: Parameters<PurgeRepo['forgetText']>) => (++calls === 3 ? (reached(), never()) : f.repo.forgetText(...a)),
+        });
+        return { repo, textChunk: 4 };
+      }],
       ['after the files, before they are marked purged', (f, reached) => {
         let calls = 0;
         const repo: PurgeRepo = Object.assign(Object.create(f.repo) as PurgeRepo, {
@@ -168,22 +203,23 @@ describe('PurgeService', () => {
     for (const [where, inject] of points) {
       it(`killed ${where}: nothing claims missing files, and a rerun finishes with no orphans and one event each`, async () => {
         const f = await fixture();
-        const made = await Promise.all(Array.from({ length: 7 }, (_, i) => session(f, { ageDays: 100 + i })));
-        const keep = await session(f, { ageDays: 100, protect: true });
+        const made = await Promise.all(Array.from({ length: 7 }, (_, i) => withText(f, { ageDays: 100 + i })));
+        const keep = await withText(f, { ageDays: 100, protect: true });
         let reached!: () => void;
         const stopped = new Promise<void>((r) => (reached = r));
-        void f.service({ ...inject(f, reached), batchSize: 3, transactionSize: 2, fileConcurrency: 1 }).run({ actor: SYSTEM });
+        void f.service({ batchSize: 3, transactionSize: 2, fileConcurrency: 1, ...inject(f, reached) }).run({ actor: SYSTEM });
         await stopped;
-        await expectConsistent(f, made);
+        await expectConsistent(f, made, true);
 
         const report = await f.service().run({ actor: SYSTEM });
         expect(report.resumed).toBeGreaterThan(0);
         expect(report.failed).toBe(0);
-        await expectConsistent(f, made);
+        await expectConsistent(f, made, true);
         for (const m of made) {
           expect((await f.store.sessions.get(m.id))!.purgedAt).not.toBeNull();
           expect(await filesPurgedEvents(f, m.id)).toHaveLength(1);
         }
+        expect(await indexed(f, keep)).toEqual({ output: OUTPUT_LINES, commands: 1 });
         expect(await tree(f.paths.recordings)).toEqual(keep.files.filter((p) => p.startsWith(f.paths.recordings)).map((p) => relative(f.paths.recordings, p)).sort());
         expect(await f.sweep.run({ actor: SYSTEM, graceMs: 0 })).toMatchObject({ orphans: 0 });
         expect(await f.store.audit.verify()).toEqual([]);
@@ -215,7 +251,7 @@ describe('PurgeService', () => {
 
     it('survives a real SIGKILL of the process running the purge', async () => {
       const f = await fixture();
-      const made = await Promise.all(Array.from({ length: 30 }, (_, i) => session(f, { ageDays: 100 + i })));
+      const made = await Promise.all(Array.from({ length: 30 }, (_, i) => withText(f, { ageDays: 100 + i })));
       await f.store.close();
       open.pop();
       const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../test/helpers/purge-kill-child.ts', import.meta.url)), f.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -231,14 +267,98 @@ describe('PurgeService', () => {
       expect(await exited).toBe('SIGKILL');
 
       const g = await fixture(f.dir);
-      await expectConsistent(g, made);
+      await expectConsistent(g, made, true);
       const report = await g.service().run({ actor: SYSTEM });
       expect(report.resumed).toBeGreaterThan(0);
-      await expectConsistent(g, made);
+      await expectConsistent(g, made, true);
+      for (const m of made) expect(await indexed(g, m)).toEqual({ output: 0, commands: 1 });
       for (const m of made) expect(await filesPurgedEvents(g, m.id)).toHaveLength(1);
       expect(await tree(g.paths.recordings)).toEqual([]);
       expect(await tree(g.paths.videos)).toEqual([]);
     }, 30_000);
+  });
+
+  it('removes what purged sessions displayed from the search index, keeps their commands, and leaves other sessions searchable', async () => {
+    const f = await fixture();
+    const old = await withText(f, { ageDays: 200 });
+    const protectedOld = await withText(f, { ageDays: 300, protect: true });
+    const young = await withText(f, { ageDays: 10 });
+    const active = await withText(f, { ageDays: 200, status: 'active' });
+    // Many lines: removed a few at a time, in several transactions.
+    await f.store.search.addLines(Array.from({ length: 50 }, (_, i) => ({ sessionId: old.id, offset: 20 + i, kind: 'output' as const, text: `more output ${i} of ${old.sessionId}` })));
+    expect(await indexed(f, old)).toEqual({ output: OUTPUT_LINES + 50, commands: 1 });
+
+    const forgets: number[] = [];
+    const repo: PurgeRepo = Object.assign(Object.create(f.repo) as PurgeRepo, {
+      forgetText: async (...a: Parameters<PurgeRepo['forgetText']>) => {
+        const n = await f.repo.forgetText(...a);
+        forgets.push(n);
+        return n;
+      },
+    });
+    expect(await f.service({ repo, textChunk: 16 }).run({ actor: SYSTEM })).toMatchObject({ sessions: 1, failed: 0 });
+    expect(forgets).toEqual([16, 16, 16, 8]);
+    expect(await indexed(f, old)).toEqual({ output: 0, commands: 1 });
+    expect(await f.store.search.search({ text: 'more output', limit: 100 })).toEqual([]);
+    expect((await f.store.search.search({ text: 'typed by', limit: 100 })).map((h) => h.sessionId).sort()).toEqual([old.id, protectedOld.id, young.id, active.id].sort());
+    for (const m of [protectedOld, young, active]) expect(await indexed(f, m)).toEqual({ output: OUTPUT_LINES, commands: 1 });
+
+    // A search worker still reading the old recording, or resuming it after a restart, cannot put its text back.
+    await f.store.search.addLines([{ sessionId: old.id, offset: 99, kind: 'output', text: `late output of ${old.sessionId}` }]);
+    expect(f.store.search.writer.fromRecording(old.id, '/r/old.cast', 4096, false, [{ sessionId: old.id, offset: 100, kind: 'output', text: `resumed output of ${old.sessionId}` }])).toBe(false);
+    expect(await indexed(f, old)).toEqual({ output: 0, commands: 1 });
+    expect(f.store.search.writer.unfinished()).toEqual([]);
+  });
+
+  it('a search index that cannot be written leaves the session claimed, its event unwritten; the next run finishes it', async () => {
+    const f = await fixture();
+    const m = await withText(f, { ageDays: 200 });
+    const repo: PurgeRepo = Object.assign(Object.create(f.repo) as PurgeRepo, {
+      forgetText: async () => {
+        throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      },
+    });
+    expect(await f.service({ repo }).run({ actor: SYSTEM })).toMatchObject({ sessions: 0, failed: 1, failures: [{ id: m.id, problem: 'cannot remove its text from the search index: SQLITE_BUSY' }] });
+    await expectConsistent(f, [m], true);
+    expect(await filesPurgedEvents(f, m.id)).toEqual([]);
+    expect(await f.service().run({ actor: SYSTEM })).toMatchObject({ sessions: 1, resumed: 1, failed: 0 });
+    expect(await indexed(f, m)).toEqual({ output: 0, commands: 1 });
+  });
+
+  it('removes, once, the text that sessions purged by an earlier version left in the search index', async () => {
+    const f = await fixture();
+    // Purged before purges cleaned the index: marked purged, files gone, text still searchable.
+    const leftovers = await Promise.all(Array.from({ length: 5 }, (_, i) => withText(f, { ageDays: 300 + i, derived: false })));
+    for (const m of leftovers) await f.store.sessions.markPurged(m.id, new Date(NOW - DAY));
+    const kept = await withText(f, { ageDays: 300, protect: true });
+    const young = await withText(f, { ageDays: 1 });
+    expect(await indexed(f, leftovers[0]!)).toEqual({ output: OUTPUT_LINES, commands: 1 });
+
+    // A dry run changes nothing, there either.
+    await f.service().run({ actor: SYSTEM, dryRun: true });
+    expect(await indexed(f, leftovers[0]!)).toEqual({ output: OUTPUT_LINES, commands: 1 });
+
+    const steps: boolean[] = [];
+    const repo: PurgeRepo = Object.assign(Object.create(f.repo) as PurgeRepo, {
+      forgetLeftoverText: async (limit: number) => {
+        const more = await f.repo.forgetLeftoverText(limit);
+        steps.push(more);
+        return more;
+      },
+    });
+    const report = await f.service({ repo, textChunk: 4 }).run({ actor: SYSTEM });
+    expect(report).toMatchObject({ sessions: 0, failed: 0 });
+    for (const m of leftovers) expect(await indexed(f, m)).toEqual({ output: 0, commands: 1 });
+    for (const m of [kept, young]) expect(await indexed(f, m)).toEqual({ output: OUTPUT_LINES, commands: 1 });
+    // 30 lines, 4 a step; then one step to find nothing more. No Files purged event is written again.
+    expect(steps.filter(Boolean).length).toBeGreaterThanOrEqual(8);
+    expect(steps.at(-1)).toBe(false);
+    for (const m of leftovers) expect(await filesPurgedEvents(f, m.id)).toEqual([]);
+
+    // Done for good: a later run does not look again.
+    steps.length = 0;
+    await f.service({ repo }).run({ actor: SYSTEM });
+    expect(steps).toEqual([false]);
   });
 
   it('two runs at once (the hourly job and a CLI purge) purge each session once', async () => {

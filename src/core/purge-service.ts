@@ -3,13 +3,17 @@
 // Crash safety. Each session goes through three steps:
 //   1. claim  — one transaction re-checks that the session is still a candidate (not active, not protected,
 //               not purged, not claimed) and sets purge_started_at; a Prevent Purge committed before it wins;
-//   2. delete — its files go (a file already missing is fine);
+//   2. delete — its files go (a file already missing is fine), then what it displayed leaves the search index
+//               (its recording's text, kept outside the recording: in transactions of a few hundred lines; the
+//               first one also stops any indexing of it for good; its commands stay, they are its logs);
 //   3. finish — one transaction sets purged_at and writes the Files purged event and an audit entry,
 //               only for sessions not marked yet, so a session gets its event once.
-// Files are only deleted for claimed sessions. A kill anywhere leaves each session either untouched, claimed
-// (purge_started_at set, purged_at null: "files being removed") or purged; every run first finishes the claimed
-// ones, so after a second run no session claims files that are gone and no file is left that nothing points to.
+// Files and text are only deleted for claimed sessions. A kill anywhere leaves each session either untouched,
+// claimed (purge_started_at set, purged_at null: "files being removed") or purged; every run first finishes the
+// claimed ones (step 2 again: a missing file or line is fine), so after a second run no session claims files that
+// are gone, and no file or indexed line is left of a purged session.
 // A session claimed before a Prevent Purge arrived is finished anyway: some of its files may already be gone.
+// Sessions purged by versions that left their text in the index have it removed at the end of a run (once).
 //
 // Not stalling the gateway (which shares this event loop and the SQLite write lock): files are deleted
 // asynchronously, a few at a time, in chunks; database work is in short transactions of a few sessions; and the
@@ -64,6 +68,17 @@ export interface PurgeRepo {
   finish(items: PurgeFinish[], at: Date, actor: PurgeActor): Promise<number[]>;
   /** The state of each of these Session IDs that has a row. */
   known(sessionIds: string[]): Promise<Map<string, KnownSession>>;
+  /**
+   * Step 2, the text: removes at most `limit` lines of what these claimed sessions displayed from the search index,
+   * and keeps any more from being indexed; resolves how many were removed (fewer than `limit`: none is left).
+   * Their commands stay. A transaction; repeating it is harmless.
+   */
+  forgetText(ids: number[], limit: number): Promise<number>;
+  /**
+   * One step of removing the text that sessions purged before purges cleaned the index left there: at most `limit`
+   * lines; resolves false when none is left (and from then on at once).
+   */
+  forgetLeftoverText(limit: number): Promise<boolean>;
 }
 
 /** A file found under the recordings or videos folders (orphan sweep). */
@@ -105,6 +120,8 @@ export interface PurgeServiceOptions {
   fileChunk?: number;
   /** Deletions in flight at once; kept below libuv's 4 pool threads so the recorders' writes are not queued behind them (default 2). */
   fileConcurrency?: number;
+  /** Indexed lines removed per transaction (default 500): each blocks the event loop and the search index's writer while it runs. */
+  textChunk?: number;
   /**
    * Idle time after each transaction and each chunk of files (default 2 ms). It roughly halves the purge's speed
    * and its share of the event loop and of the SQLite write lock: a keystroke rarely waits behind it (see bench/purge.ts).
@@ -186,6 +203,7 @@ export class PurgeService {
   private readonly transactionSize: number;
   private readonly fileChunk: number;
   private readonly fileConcurrency: number;
+  private readonly textChunk: number;
   private readonly pause: () => Promise<void>;
 
   constructor(private readonly o: PurgeServiceOptions) {
@@ -194,6 +212,7 @@ export class PurgeService {
     this.transactionSize = Math.min(o.transactionSize ?? 25, 1000);
     this.fileChunk = o.fileChunk ?? 100;
     this.fileConcurrency = o.fileConcurrency ?? 2;
+    this.textChunk = o.textChunk ?? 500;
     const pauseMs = o.pauseMs ?? 2;
     this.pause = () => yieldToLoop(pauseMs);
   }
@@ -233,6 +252,9 @@ export class PurgeService {
       }
       await this.pause();
     }
+    if (!opts.dryRun) {
+      while (!stopped() && (await this.o.repo.forgetLeftoverText(this.textChunk))) await this.pause();
+    }
     return report;
   }
 
@@ -251,6 +273,7 @@ export class PurgeService {
   private async purgeClaimed(batch: PurgeCandidate[], resumed: boolean, report: PurgeReport, opts: PurgeRunOptions, retentionDays: number): Promise<void> {
     if (batch.length === 0) return;
     const { removed, problems } = await this.deleteFiles(batch);
+    await this.forgetText(batch.filter((s) => !problems.has(s.id)), problems);
     const done = batch.filter((s) => !problems.has(s.id));
     const marked = new Set<number>();
     for (const part of this.parts(done)) {
@@ -297,6 +320,19 @@ export class PurgeService {
       await this.pause();
     }
     return { removed, problems };
+  }
+
+  /** Step 2, the text: removes what these sessions displayed from the search index; a failure leaves them claimed (the next run retries). */
+  private async forgetText(sessions: PurgeCandidate[], problems: Map<number, string>): Promise<void> {
+    for (const part of this.parts(sessions)) {
+      const ids = part.map((s) => s.id);
+      try {
+        while ((await this.o.repo.forgetText(ids, this.textChunk)) >= this.textChunk) await this.pause();
+      } catch (err) {
+        for (const s of part) problems.set(s.id, `cannot remove its text from the search index: ${errorText(err)}`);
+      }
+      await this.pause();
+    }
   }
 
   /** Splits a round into transactions. */

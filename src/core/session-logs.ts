@@ -11,7 +11,12 @@ import type { SessionEvent, SessionRecord } from './types.js';
 
 /** What became of a command line: it ran, a rule kept it from the target, or a rule ended the session. */
 export type CommandOutcome = 'executed' | 'denied' | 'interrupted';
-export type CommandSource = 'shell' | 'exec';
+/**
+ * Where a command line came from: typed at a shell's prompt in a terminal (`shell`); a line of the standard input of
+ * a shell without a terminal (`stdin`: the shell reads it as a command unless a program the shell started reads it
+ * first, which the gateway cannot see); or the command of an exec request (`exec`).
+ */
+export type CommandSource = 'shell' | 'stdin' | 'exec';
 
 export interface NewCommand {
   sessionId: number;
@@ -117,7 +122,7 @@ export function checkSearchTerm(raw: unknown): string {
 export interface SessionLogsOptions {
   /** Authorises the `logs` action (404/403/409) and writes audit entries (SessionAccess); not needed by openLocal. */
   access?: { authorize(actor: Actor, action: 'logs', id: number): Promise<SessionView>; auditSession(actor: Actor, action: string, s: SessionRecord, details?: Record<string, unknown>): Promise<void> };
-  sessions: Pick<SessionRepo, 'get' | 'query'>;
+  sessions: Pick<SessionRepo, 'get' | 'getMany' | 'query'>;
   events: Pick<EventRepo, 'forSession'>;
   eventSink: SessionEventSink;
   commands: Pick<CommandRepo, 'forSession'>;
@@ -200,8 +205,9 @@ export class SessionLogs {
       if (list.length < MATCHES_PER_SESSION) list.push({ at: h.at, offset: h.offset, kind: h.kind, text: h.text });
     }
     const sessions: SearchResultSession[] = [];
+    const records = new Map((await this.o.sessions.getMany([...bySession.keys()])).map((s) => [s.id, s]));
     for (const [id, matches] of bySession) {
-      const s = await this.o.sessions.get(id);
+      const s = records.get(id);
       if (s) sessions.push({ session: s, matches: matches.sort((a, b) => a.offset - b.offset) });
     }
     return { q, sessions, truncated: hits.length >= MAX_SEARCH_ROWS || bySession.size >= MAX_SEARCH_SESSIONS };

@@ -222,11 +222,56 @@ const m003: Migration = {
   },
 };
 
+/** The sessions columns the Remote Sessions list filters by "contains" (session-list.ts). */
+export const TERM_FIELDS = ['session_id', 'username', 'origin_ip', 'credential', 'device'] as const;
+
+const m004: Migration = {
+  async up(outer: Kysely<unknown>) {
+    // One transaction: the backfill is long on a big database, and a kill midway must leave the schema as it was.
+    await outer.transaction().execute((db) => m004Up(db));
+  },
+};
+
+async function m004Up(db: Kysely<unknown>): Promise<void> {
+  // The term dictionary: every distinct value of each "contains" column, kept by triggers (values are never removed:
+  // a value no session has any more matches nothing). A filter first finds the values that contain the term here,
+  // then selects sessions by those values through the column's index, instead of testing every session's text.
+  await sql`CREATE TABLE session_terms (id INTEGER PRIMARY KEY, field TEXT NOT NULL, value TEXT NOT NULL, UNIQUE (field, value))`.execute(db);
+  // Trigram index of the dictionary, one column per field (a value fills its field's column): a term of 3+
+  // characters finds the values that contain it without reading the others. Contentless: the text is in session_terms.
+  await sql`CREATE VIRTUAL TABLE session_terms_text USING fts5(${sql.raw(TERM_FIELDS.join(', '))}, content='', tokenize='trigram', detail=full)`.execute(db);
+  const columns = TERM_FIELDS.map((f) => `CASE new.field WHEN '${f}' THEN new.value END`).join(', ');
+  await sql`CREATE TRIGGER session_terms_text_insert AFTER INSERT ON session_terms BEGIN
+    INSERT INTO session_terms_text (rowid, ${sql.raw(TERM_FIELDS.join(', '))}) VALUES (new.id, ${sql.raw(columns)});
+  END`.execute(db);
+  const values = TERM_FIELDS.map((f) => `('${f}', new.${f})`).join(', ');
+  await sql`CREATE TRIGGER sessions_terms_insert AFTER INSERT ON sessions BEGIN
+    INSERT OR IGNORE INTO session_terms (field, value) VALUES ${sql.raw(values)};
+  END`.execute(db);
+  await sql`CREATE TRIGGER sessions_terms_update AFTER UPDATE OF ${sql.raw(TERM_FIELDS.join(', '))} ON sessions BEGIN
+    INSERT OR IGNORE INTO session_terms (field, value) VALUES ${sql.raw(values)};
+  END`.execute(db);
+  // Backfill from the sessions already stored (the trigger above fills the trigram index).
+  for (const f of TERM_FIELDS) {
+    await sql`INSERT OR IGNORE INTO session_terms (field, value) SELECT DISTINCT ${f}, ${sql.ref(f)} FROM sessions`.execute(db);
+  }
+  // Every column the list sorts by has an index, which (with the rowid in every index entry) gives the list's order,
+  // (column, id); Prevent purge is counted from its own. A column's index serves its filter and its sort alike.
+  await sql`CREATE INDEX sessions_ended_at ON sessions (ended_at)`.execute(db);
+  await sql`CREATE INDEX sessions_protocol ON sessions (protocol)`.execute(db);
+  await sql`CREATE INDEX sessions_prevent_purge ON sessions (prevent_purge)`.execute(db);
+  // Purged sessions, for the purge's one-time sweep of the text older versions left in the search index.
+  await sql`CREATE INDEX sessions_purged ON sessions (id) WHERE purged_at IS NOT NULL`.execute(db);
+  // Row counts per index for the query planner (database.ts refreshes them as the tables grow).
+  await sql`ANALYZE`.execute(db);
+}
+
 /** All migrations, by name; names sort in application order. */
 export const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
   '002_purge': m002,
   '003_commands': m003,
+  '004_session_list': m004,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -20,7 +20,7 @@ let n = 0;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vigil-purge-repo-'));
   store = await openSqliteStore(join(dir, 'vigil.db'), new ManualClock(NOW));
-  repo = new SqlitePurgeRepo(store.database.db);
+  repo = new SqlitePurgeRepo(store.database.db, store.search.writer);
 });
 afterEach(async () => {
   await store.close();

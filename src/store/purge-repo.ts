@@ -6,6 +6,7 @@ import type { SessionEventName } from '../core/types.js';
 import type { Database } from './schema.js';
 import { auditHash } from './audit-repo.js';
 import { fromDb, toDb } from './database.js';
+import { LEFTOVERS_DONE, type SearchTextWriter } from './search-index.js';
 
 /** The previous hash of the first audit entry (as SqliteAuditRepo chains it). */
 const AUDIT_GENESIS = '0'.repeat(64);
@@ -39,8 +40,15 @@ function map(r: { id: number; session_id: string; recording_path: string | null;
   return { id: r.id, sessionId: r.session_id, recordingPath: r.recording_path ?? '', startedAt: new Date(r.started_at), endedAt: fromDb(r.ended_at) };
 }
 
+/** Purged sessions read per step of the sweep of text left in the search index by older versions. */
+const LEFTOVER_SESSIONS = 200;
+
 export class SqlitePurgeRepo implements PurgeRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `text`: the search index's writer (search.db), where what sessions displayed is indexed. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly text: SearchTextWriter,
+  ) {}
 
   async candidates(cutoff: Date, limit: number, after?: PurgeCursor): Promise<PurgeCandidate[]> {
     let q = this.db.selectFrom('sessions').select(COLUMNS).where(candidate(toDb(cutoff)));
@@ -110,6 +118,23 @@ export class SqlitePurgeRepo implements PurgeRepo {
       await trx.insertInto('audit_log').values(entries).execute();
       return done.map((i) => i.id);
     });
+  }
+
+  async forgetText(ids: number[], limit: number): Promise<number> {
+    return this.text.forget(ids, limit);
+  }
+
+  async forgetLeftoverText(limit: number): Promise<boolean> {
+    const cursor = this.text.leftoverCursor() ?? 0;
+    if (cursor === LEFTOVERS_DONE) return false;
+    const rows = await this.db.selectFrom('sessions').select('id').where('purged_at', 'is not', null).where('id', '>', cursor).orderBy('id').limit(LEFTOVER_SESSIONS).execute();
+    if (rows.length === 0) {
+      // Every session purged from now on has its text removed before it is marked (step 2).
+      this.text.leftoversDone();
+      return false;
+    }
+    this.text.forgetLeftovers(rows.map((r) => r.id), limit);
+    return true;
   }
 
   async known(sessionIds: string[]): Promise<Map<string, KnownSession>> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { isVigilError } from '../core/errors.js';
 import type { SessionRecord } from '../core/types.js';
-import { ftsQueries, openSearchDb, SearchTextWriter } from './search-index.js';
+import { openSearchDb, SearchTextWriter, searchWords, wordQuery } from './search-index.js';
 import { openSqliteStore, searchDbPath, type SqliteStore } from './sqlite-store.js';
 
 let dir: string;
@@ -70,9 +70,29 @@ describe('SqliteSearchIndex', () => {
   });
 
   it('builds word queries that cannot be read as FTS syntax', () => {
-    expect(ftsQueries('a "quoted" OR NEAR(x)')).toEqual(['text : ("a" AND "quoted" AND "or" AND "near" AND "x")']);
-    expect(ftsQueries('rm -rf /tm')).toEqual(['text : ("rm" AND "rf" AND "tm")', 'text : ("rm" AND "rf" AND "tm"*)']);
-    expect(ftsQueries('-- //')).toEqual([]);
+    const w = searchWords('a "quoted" OR NEAR(x)')!;
+    expect(w).toEqual({ words: ['a', 'quoted', 'or', 'near', 'x'], open: false });
+    expect(wordQuery(w.words)).toBe('text : ("a" AND "quoted" AND "or" AND "near" AND "x")');
+    expect(searchWords('rm -rf /tm')).toEqual({ words: ['rm', 'rf', 'tm'], open: true });
+    expect(wordQuery(['rm', 'rf', 'tm'], ['tmp', 'tmux'])).toBe('text : ("rm" AND "rf" AND ("tmp" OR "tmux"))');
+    expect(searchWords('-- //')).toBeNull();
+  });
+
+  it('finds a cut-short last word however many indexed words it starts, and whatever they are', async () => {
+    const [s1] = sessions;
+    // 40 words starting with "zpre" (more than are looked for at once), one of the last in a line with "needle".
+    await store.search.addLines(Array.from({ length: 40 }, (_, i) => ({ sessionId: s1.id, offset: 30 + i, kind: 'output' as const, text: `zpre${String(i).padStart(2, '0')}x filler` })));
+    await store.search.addLines([{ sessionId: s1.id, offset: 80, kind: 'output', text: 'needle zpre37x here' }, { sessionId: s1.id, offset: 81, kind: 'output', text: 'needle zpre03x too' }]);
+    expect((await store.search.search({ text: 'needle zpre', limit: 10 })).map((h) => h.text)).toEqual(['needle zpre03x too', 'needle zpre37x here']);
+    expect((await store.search.search({ text: 'needle zpre3', limit: 10 })).map((h) => h.text)).toEqual(['needle zpre37x here']);
+    expect((await store.search.search({ text: 'zpre0', limit: 100 })).map((h) => h.text).sort()).toEqual([
+      'needle zpre03x too', ...Array.from({ length: 10 }, (_, i) => `zpre0${i}x filler`),
+    ].sort());
+    // A word alone that starts more words than are looked for: the first of them, in the index's order.
+    expect(await store.search.search({ text: 'zpre', limit: 100 })).toHaveLength(17);
+    // The index holds words without their diacritics.
+    await store.search.addLines([{ sessionId: s1.id, offset: 90, kind: 'output', text: 'Caféteria opens' }]);
+    expect((await store.search.search({ text: 'café', limit: 10 })).map((h) => h.text)).toEqual(['Caféteria opens']);
   });
 
   it('remembers how far a recording was read, with its lines, and which ones are unfinished', () => {

@@ -13,6 +13,12 @@ export const MAX_INDEXED_LINE = 1000;
 const MAX_SCANNED = 5_000;
 /** Above this many audited sessions, the caller's sessions are filtered after the match instead of in the index query. */
 const MAX_SESSION_TERMS = 500;
+/** Indexed words a cut-short last word is looked for as, at most (see SqliteSearchIndex.completions). */
+const MAX_COMPLETIONS = 16;
+/** search_meta key: the sweep of sessions purged by versions that left their text in the index. */
+const LEFTOVER_CURSOR = 'purged_leftovers_cursor';
+/** Its value once the sweep is over. */
+export const LEFTOVERS_DONE = -1;
 
 /**
  * Opens (creating) the index file. The word index (unicode61) finds candidates; the search then keeps only lines that
@@ -23,43 +29,106 @@ export function openSearchDb(file: string): BetterSqlite3.Database {
   const db = new BetterSqlite3(file, { timeout: 5000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // A purged line's text is overwritten in the file, not only unlinked (see forget). Not FTS5's 'secure-delete',
+  // which also takes the words out of the index at once: 0.5 ms a line, 50× slower, on the purge's thread; the
+  // words of deleted lines stay in older index segments (without their text) until FTS5 merges them.
+  db.pragma('secure_delete = ON');
   db.exec(`
     CREATE VIRTUAL TABLE IF NOT EXISTS session_text USING fts5(text, sid, session_id UNINDEXED, offset_s UNINDEXED, kind UNINDEXED, tokenize = 'unicode61 remove_diacritics 2', detail = column);
     CREATE TABLE IF NOT EXISTS recording_progress (session_id INTEGER PRIMARY KEY, path TEXT NOT NULL, offset INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0);
+    CREATE VIRTUAL TABLE IF NOT EXISTS session_text_vocab USING fts5vocab(session_text, 'row');
+    CREATE TABLE IF NOT EXISTS purged_sessions (session_id INTEGER PRIMARY KEY);
+    CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   `);
   return db;
 }
 
 /**
- * The word-index queries for a search term: its words as whole words, then (when it ends in a letter or digit, so
- * that its last word may be cut short) with the last one as a prefix. Whole words first: a prefix query merges the
- * lists of every word it starts, which is slow for short common ones ("get*"), and a whole word usually suffices.
- * Empty when the term has no word.
+ * The words of a search term (lowercase letters and digits, as the word index has them), and whether its last word
+ * may be cut short (the term ends in a letter or digit). Null when the term has no word.
  */
-export function ftsQueries(text: string): string[] {
+export function searchWords(text: string): { words: string[]; open: boolean } | null {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu);
-  if (!words) return [];
-  const q = (prefix: boolean) => `text : (${words.map((w, i) => `"${w}"${prefix && i === words.length - 1 ? '*' : ''}`).join(' AND ')})`;
-  return /[\p{L}\p{N}]$/u.test(text) ? [q(false), q(true)] : [q(false)];
+  return words ? { words, open: /[\p{L}\p{N}]$/u.test(text) } : null;
 }
 
-/** Synchronous writes (the worker thread; and small writes of commands in the main thread). */
+/**
+ * A word-index query that cannot be read as FTS5 syntax: every word as a whole word; with `completions`, the last
+ * word is any of them instead (the indexed words it starts, see SqliteSearchIndex.completions).
+ */
+export function wordQuery(words: readonly string[], completions?: readonly string[]): string {
+  const quoted = (w: string) => `"${w.replace(/"/g, '""')}"`;
+  const parts = completions ? [...words.slice(0, -1).map(quoted), `(${completions.map(quoted).join(' OR ')})`] : words.map(quoted);
+  return `text : (${parts.join(' AND ')})`;
+}
+
+/** `sid : (s1 OR s2 ...)`: the word-index query for the lines of these sessions. */
+function sessionsQuery(sessionIds: readonly number[]): string {
+  return `sid : (${sessionIds.map((id) => `s${id}`).join(' OR ')})`;
+}
+
+/**
+ * Synchronous writes (the worker thread; and small writes of commands in the main thread); and the purge's removal
+ * of what sessions displayed (their recordings' text), which any process holding the data directory may run.
+ *
+ * A purged session is remembered (purged_sessions), in the same transaction that removes its first lines: from then
+ * on no output line of it is written, so a worker still reading its recording (or resuming it after a restart) can
+ * never put back what the purge removed. Its commands stay: they are the session's logs, which a purge keeps (SPEC §6).
+ */
 export class SearchTextWriter {
   private readonly insertRow: BetterSqlite3.Statement;
   private readonly setProgress: BetterSqlite3.Statement;
+  private readonly isPurged: BetterSqlite3.Statement;
   private readonly insertMany: (lines: readonly IndexedLine[]) => void;
-  private readonly withProgress: (sessionId: number, path: string, offset: number, done: boolean, lines: readonly IndexedLine[]) => void;
+  private readonly withProgress: (sessionId: number, path: string, offset: number, done: boolean, lines: readonly IndexedLine[]) => boolean;
+  private readonly forgetTx: (sessionIds: readonly number[], limit: number) => number;
+  private readonly leftoversTx: (sessionIds: readonly number[], limit: number) => number;
 
   constructor(private readonly db: BetterSqlite3.Database) {
     this.insertRow = db.prepare('INSERT INTO session_text (text, sid, session_id, offset_s, kind) VALUES (?, ?, ?, ?, ?)');
     this.setProgress = db.prepare('INSERT INTO recording_progress (session_id, path, offset, done) VALUES (?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET offset = excluded.offset, done = excluded.done');
+    this.isPurged = db.prepare('SELECT 1 FROM purged_sessions WHERE session_id = ?').pluck();
+    const tombstone = db.prepare('INSERT OR IGNORE INTO purged_sessions (session_id) SELECT value FROM json_each(?)');
+    const stopReading = db.prepare('UPDATE recording_progress SET done = 1 WHERE session_id IN (SELECT value FROM json_each(?))');
+    // The rowids first (the word index finds a session's lines), then the deletes: FTS5 is not changed under a cursor.
+    const outputRows = db.prepare(`SELECT rowid FROM session_text WHERE session_text MATCH ? AND kind = 'o' LIMIT ?`).pluck();
+    const deleteRow = db.prepare('DELETE FROM session_text WHERE rowid = ?');
+    const setMeta = db.prepare('INSERT INTO search_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     const rows = (lines: readonly IndexedLine[]) => {
-      for (const l of lines) this.insertRow.run(l.text.slice(0, MAX_INDEXED_LINE), `s${l.sessionId}`, l.sessionId, l.offset, l.kind === 'command' ? 'c' : 'o');
+      const purged = new Map<number, boolean>();
+      for (const l of lines) {
+        if (l.kind === 'output') {
+          let p = purged.get(l.sessionId);
+          if (p === undefined) purged.set(l.sessionId, (p = this.isPurged.get(l.sessionId) !== undefined));
+          if (p) continue;
+        }
+        this.insertRow.run(l.text.slice(0, MAX_INDEXED_LINE), `s${l.sessionId}`, l.sessionId, l.offset, l.kind === 'command' ? 'c' : 'o');
+      }
+    };
+    const forget = (sessionIds: readonly number[], limit: number): number => {
+      const ids = JSON.stringify(sessionIds);
+      tombstone.run(ids);
+      stopReading.run(ids);
+      const found = outputRows.all(sessionsQuery(sessionIds), limit) as number[];
+      for (const rowid of found) deleteRow.run(rowid);
+      return found.length;
     };
     this.insertMany = db.transaction(rows);
     this.withProgress = db.transaction((sessionId: number, path: string, offset: number, done: boolean, lines: readonly IndexedLine[]) => {
+      if (this.isPurged.get(sessionId) !== undefined) {
+        this.setProgress.run(sessionId, path, offset, 1);
+        return false;
+      }
       rows(lines);
       this.setProgress.run(sessionId, path, offset, done ? 1 : 0);
+      return true;
+    });
+    this.forgetTx = db.transaction(forget);
+    this.leftoversTx = db.transaction((sessionIds: readonly number[], limit: number) => {
+      const removed = forget(sessionIds, limit);
+      // All of these are clean once fewer lines than asked for were left: the next step starts after them.
+      if (removed < limit) setMeta.run(LEFTOVER_CURSOR, sessionIds[sessionIds.length - 1]!);
+      return removed;
     });
   }
 
@@ -67,9 +136,36 @@ export class SearchTextWriter {
     if (lines.length) this.insertMany(lines);
   }
 
-  /** Lines read from a recording and how far it was read, committed together (a restart resumes there). */
-  fromRecording(sessionId: number, path: string, offset: number, done: boolean, lines: readonly IndexedLine[]): void {
-    this.withProgress(sessionId, path, offset, done, lines);
+  /**
+   * Lines read from a recording and how far it was read, committed together (a restart resumes there). Returns false,
+   * writing no line and marking the recording read, when the session was purged meanwhile: stop reading it.
+   */
+  fromRecording(sessionId: number, path: string, offset: number, done: boolean, lines: readonly IndexedLine[]): boolean {
+    return this.withProgress(sessionId, path, offset, done, lines);
+  }
+
+  /**
+   * Removes at most `limit` output lines of these sessions, and keeps any more from being written; returns how many
+   * were removed (fewer than `limit`: none is left). One transaction; run it again until it returns less than `limit`.
+   */
+  forget(sessionIds: readonly number[], limit: number): number {
+    return sessionIds.length ? this.forgetTx(sessionIds, limit) : 0;
+  }
+
+  /** Where the sweep of sessions purged before purges cleaned the index stands: the last session id done, or null when it never ran. */
+  leftoverCursor(): number | null {
+    const v = this.db.prepare('SELECT value FROM search_meta WHERE key = ?').pluck().get(LEFTOVER_CURSOR) as number | undefined;
+    return v ?? null;
+  }
+
+  /** {@link forget} for a step of that sweep: when they are all clean, the cursor moves past `sessionIds` (ascending) in the same transaction. */
+  forgetLeftovers(sessionIds: readonly number[], limit: number): number {
+    return this.leftoversTx(sessionIds, limit);
+  }
+
+  /** Marks the sweep finished: every session purged so far has no output line left. */
+  leftoversDone(): void {
+    this.db.prepare('INSERT INTO search_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(LEFTOVER_CURSOR, LEFTOVERS_DONE);
   }
 
   /** Where reading of a recording stopped, if it was started. */
@@ -89,15 +185,19 @@ type FtsRow = { rowid: number; text: string; session_id: number; offset_s: numbe
 
 /** Queries of the index (and small writes: commands), with session facts from the main database. */
 export class SqliteSearchIndex implements SearchIndex {
-  private readonly writer: SearchTextWriter;
   private readonly query: BetterSqlite3.Statement;
   private readonly queryIn: BetterSqlite3.Statement;
+  private readonly vocab: BetterSqlite3.Statement;
+
+  /** Writes, for the purge (SqlitePurgeRepo) and the commands. */
+  readonly writer: SearchTextWriter;
 
   constructor(private readonly db: BetterSqlite3.Database, private readonly main: Kysely<Database>) {
     this.writer = new SearchTextWriter(db);
     const cols = 'SELECT rowid, text, session_id, offset_s, kind FROM session_text';
     this.query = db.prepare(`${cols} WHERE session_text MATCH ? ORDER BY rowid DESC`);
     this.queryIn = db.prepare(`${cols} WHERE session_text MATCH ? AND session_id IN (SELECT value FROM json_each(?)) ORDER BY rowid DESC`);
+    this.vocab = db.prepare('SELECT term FROM session_text_vocab WHERE term >= ? AND term < ? LIMIT ?').pluck();
   }
 
   async addLines(lines: readonly IndexedLine[]): Promise<void> {
@@ -105,8 +205,17 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async search(q: { text: string; auditorUserId?: number; sessionId?: number; limit: number; perSession?: number }): Promise<SearchHit[]> {
-    const queries = ftsQueries(q.text);
-    if (queries.length === 0) throw VigilError.badRequest('the search term needs at least one letter or digit', { field: 'q' });
+    const terms = searchWords(q.text);
+    if (!terms) throw VigilError.badRequest('the search term needs at least one letter or digit', { field: 'q' });
+    // Whole words first: a whole word usually suffices, and its list is read lazily, newest first.
+    const queries = [wordQuery(terms.words)];
+    if (terms.open) {
+      // Then the last word cut short: as the words it starts; when it starts too many and other words go with it,
+      // as those others alone (the substring test decides); else as the first MAX_COMPLETIONS words it starts.
+      const more = this.completions(terms.words[terms.words.length - 1]!);
+      if (more.length > MAX_COMPLETIONS && terms.words.length > 1) queries.push(wordQuery(terms.words.slice(0, -1)));
+      else if (more.length) queries.push(wordQuery(terms.words, more.slice(0, MAX_COMPLETIONS)));
+    }
     let scope = '';
     let only: string | null = null;
     if (q.sessionId !== undefined) scope = ` AND sid : s${q.sessionId}`;
@@ -151,6 +260,20 @@ export class SqliteSearchIndex implements SearchIndex {
       text: r.text,
       at: new Date((starts.get(r.session_id) ?? 0) + Math.round(r.offset_s * 1000)),
     }));
+  }
+
+  /**
+   * The indexed words that `word` starts (itself excepted), in order, at most MAX_COMPLETIONS + 1 (more than
+   * MAX_COMPLETIONS: there are more). Not FTS5's own prefix query ("word"*), which merges the lists of every word the
+   * prefix starts into one before returning a row: 4 s for a two-letter prefix over 1 GB of text. Here each word
+   * listed costs one read of its list (fts5vocab counts it), and an OR of them is then read lazily, newest first.
+   */
+  private completions(word: string): string[] {
+    // As the index holds words: without diacritics (remove_diacritics 2).
+    const w = word.normalize('NFD').replace(/\p{M}/gu, '');
+    // From w + "0", the least letter or digit (a word is made of nothing else): starting at `w` itself would count
+    // its list too, 170 ms for a word in a quarter of the lines of 1 GB of text.
+    return this.vocab.all(`${w}0`, `${w}\u{10FFFF}`, MAX_COMPLETIONS + 1) as string[];
   }
 
   close(): void {

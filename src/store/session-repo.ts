@@ -1,10 +1,11 @@
 // Sessions (the Remote Sessions list), their auditors and counters, in SQLite.
 
-import { sql, type Kysely } from 'kysely';
-import type { NewSession, SessionEnd, SessionQuery, SessionRepo, SessionSortField } from '../core/ports.js';
+import type { Kysely } from 'kysely';
+import type { NewSession, SessionEnd, SessionQuery, SessionRepo } from '../core/ports.js';
 import type { SessionProtocol, SessionRecord, SessionStatus, SessionType } from '../core/types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { fromDb, toDb } from './database.js';
+import { listSessions } from './session-list.js';
 
 type Row = Omit<SessionsTable, 'id'> & { id: number };
 
@@ -41,24 +42,6 @@ function map(r: Row): SessionRecord {
     cols: r.cols,
     rows: r.rows,
   };
-}
-
-const SORT_COLUMNS: Record<SessionSortField, keyof SessionsTable> = {
-  id: 'id',
-  sessionId: 'session_id',
-  user: 'username',
-  originIp: 'origin_ip',
-  credential: 'credential',
-  device: 'device',
-  protocol: 'protocol',
-  startedAt: 'started_at',
-  endedAt: 'ended_at',
-  status: 'status',
-};
-
-/** Escapes LIKE wildcards so a filter matches the text the user typed, not a pattern. */
-function like(value: string): string {
-  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export class SqliteSessionRepo implements SessionRepo {
@@ -107,6 +90,15 @@ export class SqliteSessionRepo implements SessionRepo {
     const r = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? map(r as Row) : null;
   }
+  async getMany(ids: readonly number[]): Promise<SessionRecord[]> {
+    const out: SessionRecord[] = [];
+    // Chunks well under SQLite's bound-parameter limit.
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db.selectFrom('sessions').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute();
+      for (const r of rows) out.push(map(r as Row));
+    }
+    return out;
+  }
   async bySessionId(sessionId: string): Promise<SessionRecord | null> {
     const r = await this.db.selectFrom('sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
     return r ? map(r as Row) : null;
@@ -137,35 +129,8 @@ export class SqliteSessionRepo implements SessionRepo {
   }
 
   async query(q: SessionQuery): Promise<{ items: SessionRecord[]; total: number }> {
-    let base = this.db.selectFrom('sessions');
-    if (q.id !== undefined) base = base.where('id', '=', q.id);
-    if (q.sessionId) base = base.where(sql`session_id`, 'like', sql`${like(q.sessionId)} ESCAPE '\\'`);
-    if (q.user) base = base.where(sql`username`, 'like', sql`${like(q.user)} ESCAPE '\\'`);
-    if (q.credential) base = base.where(sql`credential`, 'like', sql`${like(q.credential)} ESCAPE '\\'`);
-    if (q.device) base = base.where(sql`device`, 'like', sql`${like(q.device)} ESCAPE '\\'`);
-    if (q.originIp) base = base.where(sql`origin_ip`, 'like', sql`${like(q.originIp)} ESCAPE '\\'`);
-    if (q.protocol) base = base.where('protocol', '=', q.protocol);
-    if (q.status) base = base.where('status', '=', q.status);
-    if (q.startFrom) base = base.where('started_at', '>=', toDb(q.startFrom));
-    if (q.startTo) base = base.where('started_at', '<=', toDb(q.startTo));
-    if (q.preventPurge !== undefined) base = base.where('prevent_purge', '=', q.preventPurge ? 1 : 0);
-    if (q.auditorUserId !== undefined) {
-      const uid = q.auditorUserId;
-      base = base.where('id', 'in', this.db.selectFrom('session_auditors').select('session_id').where('user_id', '=', uid));
-    }
-    const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const pageSize = q.pageSize ?? 30;
-    const page = q.page ?? 1;
-    const col = SORT_COLUMNS[q.sort ?? 'id'];
-    const order = q.order ?? 'desc';
-    const rows = await base
-      .selectAll()
-      .orderBy(col, order)
-      .orderBy('id', order)
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .execute();
-    return { items: rows.map((r) => map(r as Row)), total: Number(totalRow.n) };
+    const { rows, total } = await listSessions(this.db, q);
+    return { items: rows.map((r) => map(r as Row)), total };
   }
 
   async listActive(): Promise<SessionRecord[]> {

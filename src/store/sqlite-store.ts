@@ -73,7 +73,7 @@ export async function openSqliteStore(file: string, clock: Clock): Promise<Sqlit
     search,
     rules: new SqliteRuleRepo(db),
     auditNotes: new SqliteAuditNoteRepo(db),
-    purge: new SqlitePurgeRepo(db),
+    purge: new SqlitePurgeRepo(db, search.writer),
     close: async () => {
       search.close();
       await database.close();

@@ -38,7 +38,7 @@ export async function purgeFixture(dir?: string): Promise<PurgeFixture> {
   const paths = dataPaths(dir);
   const clock = new ManualClock(NOW);
   const store = await openSqliteStore(paths.database, clock);
-  const repo = new SqlitePurgeRepo(store.database.db);
+  const repo = new SqlitePurgeRepo(store.database.db, store.search.writer);
   const files = new FsPurgeFiles({ recordingsDir: paths.recordings, videosDir: paths.videos });
   const settings = new SettingsService({ settings: store.settings, audit: store.audit, clock });
   const service = (over: Partial<PurgeServiceOptions> = {}) =>

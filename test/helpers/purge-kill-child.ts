@@ -18,7 +18,7 @@ const files = Object.assign(Object.create(fs) as FsPurgeFiles, {
     return removed;
   },
 });
-const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db), files, clock, retentionDays: async () => 90, batchSize: 4, fileConcurrency: 1 });
+const service = new PurgeService({ repo: new SqlitePurgeRepo(store.database.db, store.search.writer), files, clock, retentionDays: async () => 90, batchSize: 4, fileConcurrency: 1 });
 await service.run({ actor: { userId: null, name: 'system' } });
 process.stdout.write('done\n');
 await store.close();

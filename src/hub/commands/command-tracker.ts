@@ -42,8 +42,9 @@ export interface CommandTrackerOptions extends CommandAssemblerOptions {
   /** How long output must pause before it is parsed when nobody needs the screen (default 50 ms). */
   idleParseMs?: number;
   /**
-   * No pty: nothing is echoed by design and each line of input is read by the shell as it is; the keys are the
-   * command and Enter commits at once.
+   * No pty: nothing is echoed by design and each line of input is read by the shell as the bytes it is sent (no
+   * line editing: control characters and escape sequences are part of the line; only a line feed ends it, and an
+   * unfinished last line runs when the input ends). The lines are the commands; the screen plays no part.
    */
   keysOnly?: boolean;
 }
@@ -83,6 +84,8 @@ export class CommandTracker {
   /** An input entry had to wait for a commit: the line it starts was typed ahead. */
   private waited = false;
   private readonly idleWaiters = new Set<() => void>();
+  /** keysOnly: the unfinished line the shell holds. */
+  private plainPartial = '';
   /** How many times output was dropped unparsed (bulk output, or the tracker fell behind). */
   get skips(): number {
     return this.q.skips;
@@ -257,6 +260,7 @@ export class CommandTracker {
       }
       this.q.take(next.index, 1);
       if (e.kind === 'r') this.term.resize(e.cols, e.rows);
+      else if (this.o.keysOnly) this.plainInput(e.text, e.at);
       else {
         const waited = this.waited;
         this.waited = false;
@@ -299,13 +303,6 @@ export class CommandTracker {
       }
       if (!this.editing) this.startLine(typeahead);
       if (key.kind === 'enter') {
-        if (this.o.keysOnly) {
-          const text = this.keys.text.trim();
-          this.editing = false;
-          this.keys.reset();
-          if (text) this.cmds.line({ kind: 'command', text }, at);
-          continue;
-        }
         this.commit = { at, prompt: this.prompt, keys: this.keys.text, certain: this.keys.certain, typeahead, lineAtEnter: cursorLine(this.term.buffer.active).line };
         this.editing = false;
         this.keys.reset();
@@ -317,6 +314,20 @@ export class CommandTracker {
       }
       this.keys.apply(key);
     }
+  }
+
+  /** keysOnly: input as the shell reads it, line by line; a blank line only matters inside a continued command (a here-document's body). */
+  private plainInput(text: string, at: number): void {
+    const lines = (this.plainPartial + text).split('\n');
+    this.plainPartial = lines.pop()!;
+    for (const line of lines) this.plainLine(line, at);
+  }
+
+  private plainLine(line: string, at: number): void {
+    const text = line.trim();
+    if (!text && this.cmds.pending.length === 0) return;
+    if (this.cmds.pending.length === 0) this.cmds.endExcerpt();
+    this.cmds.line({ kind: 'command', text }, at);
   }
 
   /** The first key of a line: remember the prompt; the previous command's output is complete (unless typed ahead). */
@@ -377,6 +388,9 @@ export class CommandTracker {
     if (this.finished) return;
     this.finished = true;
     if (this.commit) this.commitLine(cursorLine(this.term.buffer.active).line);
+    // keysOnly: the shell runs an unfinished last line when its input ends.
+    if (this.plainPartial.trim()) this.plainLine(this.plainPartial, this.now());
+    this.plainPartial = '';
     this.cmds.finish(this.now());
   }
 

@@ -10,12 +10,21 @@
 //     target gets Ctrl-E Ctrl-U (end of line, kill it; Ctrl-C when a `\`-continued command is open).
 //     Interrupt: the session is dropped with the rule named. Allowed: the Enter goes on.
 // Chunks without Enter pass straight through (no promise): typing is never slowed.
+//
+// A shell without a terminal (`plain`) is another matter: it has no line editor, no echo and no screen, reads each
+// line as the bytes it is sent (a control character is part of the command, only a line feed ends it), and runs an
+// unfinished last line when the input ends. So, while enforcing rules are in scope, an unfinished line is held here
+// until its line feed comes, and each line is checked whole (with the earlier lines of a command continued by `\`,
+// an open quote or a here-document) before any byte of it is sent; a refused line is dropped and the next one goes on.
+// Held bytes are never sent when the input ends there (no end-of-input signal reaches the filter): a script whose last
+// line lacks its line feed loses that line while such rules apply. A line longer than MAX_HELD is checked as it stands
+// and sent, and the rest of it is then checked with it.
 
 import { matchCommand, type CompiledRule, type RuleMatch, type SessionScope } from '../../core/command-rules.js';
 import type { InputFilter, InputFilterIO } from '../live-session.js';
 import type { CommandTracker, LineView } from './command-tracker.js';
 import { KeyReader, LineKeys } from './key-line.js';
-import { decideLine } from './line-decision.js';
+import { decideLine, isIncomplete } from './line-decision.js';
 
 /** A decision on a line, for the command log. */
 export interface GuardVerdict {
@@ -26,6 +35,8 @@ export interface GuardVerdict {
 
 export interface InputGuardOptions {
   tracker: CommandTracker;
+  /** A shell without a terminal (see above); the tracker is keysOnly. */
+  plain?: boolean;
   scope: SessionScope;
   /** The current rules (cached by the caller). */
   rules(): Promise<readonly CompiledRule[]>;
@@ -46,17 +57,27 @@ export function interruptedMessage(rule: string): string {
 }
 
 const ENTER = /[\r\n]/;
+const LF = 0x0a;
+/** Longest unfinished line held (plain); past it the line is checked as it stands and sent. */
+const MAX_HELD = 64 * 1024;
 
 export class InputGuard {
   private readonly reader = new KeyReader();
   private readonly keys = new LineKeys();
   private closed = false;
+  /** plain: bytes of an unfinished line not sent yet. */
+  private held: Buffer = Buffer.alloc(0);
+  /** plain: the unfinished line the shell holds (sent before a rule applied, or past MAX_HELD). */
+  private shellLine = '';
+  /** plain: earlier lines of a continued command the shell holds. */
+  private continued: string[] = [];
 
   constructor(private readonly o: InputGuardOptions) {}
 
   /** The InputFilter of this session. */
   readonly filter: InputFilter = (data, io) => {
     if (this.closed) return;
+    if (this.o.plain) return this.plainInput(data, io);
     if (!ENTER.test(data.toString('latin1'))) {
       this.pass(data, io);
       return;
@@ -149,6 +170,59 @@ export class InputGuard {
     // shell without bracketed paste runs at once) is checked now, line by line as well as whole.
     if (line.text.includes('\n')) out.push(line.text);
     return out.flatMap((l) => (l.includes('\n') ? [l, ...l.split('\n')] : [l]));
+  }
+
+  private async plainInput(data: Buffer, io: InputFilterIO): Promise<void> {
+    const rules = (await this.o.rules()).filter((r) => r.rule.action !== 'allow_log');
+    if (rules.length === 0 && this.held.length === 0) {
+      this.plainSend(data, io);
+      return;
+    }
+    const buf = this.held.length ? Buffer.concat([this.held, data]) : data;
+    this.held = Buffer.alloc(0);
+    let start = 0;
+    for (let nl = buf.indexOf(LF, start); nl >= 0 && !this.closed; nl = buf.indexOf(LF, start)) {
+      const line = buf.subarray(start, nl + 1);
+      start = nl + 1;
+      await this.plainLine(line, true, rules, io);
+    }
+    if (this.closed) return;
+    const tail = buf.subarray(start);
+    if (tail.length > MAX_HELD) await this.plainLine(tail, false, rules, io);
+    else this.held = Buffer.from(tail);
+  }
+
+  /** plain: checks a line (`complete`: with its line feed) as the shell will read it, then sends or drops it. */
+  private async plainLine(bytes: Buffer, complete: boolean, rules: readonly CompiledRule[], io: InputFilterIO): Promise<void> {
+    const line = this.shellLine + bytes.toString('utf8').replace(/\n$/, '');
+    const command = [...this.continued, line].join('\n');
+    const m = matchCommand(rules, [command, line], this.o.scope, { enforcingOnly: true });
+    if (m) {
+      // Nothing of it reached the shell: what it holds (shellLine, continued) stays as it was.
+      const verdict: GuardVerdict = { match: m, command: command.trim() };
+      if (m.rule.action === 'interrupt') {
+        this.closed = true;
+        io.toUser(Buffer.from(`${interruptedMessage(m.rule.name)}\n`));
+        await this.o.onInterrupt(verdict);
+        return;
+      }
+      io.toUser(Buffer.from(`${deniedMessage(m.rule.name)}\n`));
+      this.o.onDenied(verdict);
+      return;
+    }
+    this.plainSend(bytes, io);
+  }
+
+  /** plain: bytes the shell receives; keeps what it holds of an unfinished line and of a continued command. */
+  private plainSend(bytes: Buffer, io: InputFilterIO): void {
+    const lines = (this.shellLine + bytes.toString('utf8')).split('\n');
+    this.shellLine = lines.pop()!;
+    for (const l of lines) {
+      const parts = [...this.continued, l];
+      this.continued = isIncomplete(parts.join('\n')) && parts.length < 50 ? parts : [];
+    }
+    this.o.tracker.input(bytes);
+    io.toTarget(bytes);
   }
 
   /** @param typed what the keys of a refused chunk would have entered (step 1), logged unless the screen shows typing that was not echoed. */

@@ -100,10 +100,11 @@ function slice(job: Job, now: number): boolean {
   }
   const done = eof && job.finishAfter !== null && now >= job.finishAfter;
   if (done) job.text.flush();
-  if (read > 0 || done) writer.fromRecording(job.sessionId, job.path, job.lines.offset, done, job.pending);
+  // False when a purge removed the session's text meanwhile: nothing was written, and the recording is not read on.
+  const wanted = read > 0 || done ? writer.fromRecording(job.sessionId, job.path, job.lines.offset, done, job.pending) : true;
   job.pending = [];
-  if (done) close(job);
-  return !eof;
+  if (done || !wanted) close(job);
+  return !eof && wanted;
 }
 
 function round(): boolean {

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import xtermHeadless from '@xterm/headless';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
@@ -45,8 +46,9 @@ class Rig {
   shown = '';
   private chain: Promise<void> = Promise.resolve();
 
+  /** @param over the session record; `cols: null` is a shell without a terminal, and then bash reads plain pipes. */
   constructor(rules: CommandRule[], over: Partial<SessionRecord> = {}) {
-    this.bash = startPtyBash();
+    this.bash = over.cols === null ? startPipeBash() : startPtyBash();
     this.bash.onData((d) => this.show(d));
     const compiled = compileRules(rules);
     this.log = new SessionCommands({
@@ -116,6 +118,26 @@ class Rig {
     for (let i = 0; i < b.length; i++) out.push(b.getLine(i)!.translateToString(true));
     return out.join('\n');
   }
+}
+
+/** bash reading its standard input from a pipe, as `ssh host < script` gives the login shell (no terminal, no prompt). */
+function startPipeBash(): PtyBash {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-pipe-'));
+  const child = spawn('bash', ['--norc', '--noprofile'], { cwd: home, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8' } });
+  child.stdin!.on('error', () => undefined);
+  return {
+    child,
+    home,
+    write: (d) => void child.stdin!.write(d),
+    onData: (cb) => {
+      child.stdout!.on('data', cb);
+      child.stderr!.on('data', cb);
+    },
+    close: () => {
+      child.kill('SIGKILL');
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
 }
 
 let rig: Rig | null = null;
@@ -254,5 +276,102 @@ describe.skipIf(skip)('real-time rules on a real bash', () => {
     expect(JSON.stringify(rig.stored)).not.toContain('Hunter2');
     expect(JSON.stringify(rig.lines)).not.toContain('Hunter2');
     expect(rig.stored.map((c) => c.command)).toContain('(input not echoed)');
+  });
+});
+
+describe.skipIf(skip)('a shell without a terminal (a script piped to ssh)', () => {
+  it('logs each line the shell is sent, marked stdin: commands, and also data a program read', async () => {
+    const file = path.join(tmp, 'piped');
+    rig = new Rig([], { cols: null, rows: null });
+    await rig.send(`echo one\nx=2; echo "two $x"\necho three \\\n  continued\ncat > ${file} <<'EOF'\nhere-doc body\nEOF\necho four\n`);
+    await rig.waitFor('four\n');
+    // `cat` reads the rest of the shell's input: those lines are data, not commands, and the gateway cannot tell.
+    await rig.send(`cat > ${file}.data\nnot a command\n`);
+    await expect.poll(() => fs.existsSync(`${file}.data`) && fs.readFileSync(`${file}.data`, 'utf8')).toBe('not a command\n');
+    expect(rig.shown).toBe('one\ntwo 2\nthree continued\nfour\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe('here-doc body\n');
+    await rig.close();
+    expect(rig.stored.map((c) => [c.source, c.command])).toEqual([
+      ['stdin', 'echo one'],
+      ['stdin', 'x=2; echo "two $x"'],
+      ['stdin', 'echo three \\\ncontinued'],
+      ['stdin', `cat > ${file} <<'EOF'\nhere-doc body\nEOF`],
+      ['stdin', 'echo four'],
+      ['stdin', `cat > ${file}.data`],
+      ['stdin', 'not a command'],
+    ]);
+  });
+
+  it('checks each line as the shell reads it: split over chunks, continued, with control characters, after an alternate-screen switch', async () => {
+    rig = new Rig([rule('no-touch', String.raw`^touch\s`, 'deny')], { cols: null, rows: null });
+    const attempts: Array<[string, string[]]> = [
+      ['split', ['tou', `ch ${tmp}/plain-split\n`]],
+      // Without a terminal Ctrl-U kills nothing: the shell would run `touch` on a name holding it.
+      ['control', [`touch ${tmp}/plain-ctl\x15ls\n`]],
+      ['alt screen', [`printf '\\033[?1049h'\n`, `touch ${tmp}/plain-alt\n`]],
+      ['after allowed text', ['echo ok; ', `touch ${tmp}/plain-chain\n`]],
+      // The first line is sent (the shell waits for the rest); the second is checked with it.
+      ['continued', ['tou\\\n', `ch ${tmp}/plain-cont\n`]],
+    ];
+    for (const [name, chunks] of attempts) {
+      const at = rig.shown.length;
+      for (const c of chunks) await rig.send(c);
+      await rig.waitFor(deniedMessage('no-touch'), at).catch((err: Error) => {
+        throw new Error(`${name}: ${err.message}`);
+      });
+    }
+    // The shell still holds `tou\`: an empty line ends that command (`tou`: not found).
+    await rig.send('\necho done\n');
+    await rig.waitFor('done\n');
+    await rig.waitFor('tou: command not found\n');
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('plain-'))).toEqual([]);
+    // Held until its line feed: a last line without one is not run while a rule could refuse it.
+    await rig.send(`touch ${tmp}/plain-eof`);
+    rig.bash.child.stdin!.end();
+    await new Promise((r) => rig!.bash.child.once('exit', r));
+    expect(fs.existsSync(path.join(tmp, 'plain-eof'))).toBe(false);
+    await rig.close();
+    expect(rig.stored.filter((c) => c.outcome === 'denied').map((c) => c.command)).toEqual([
+      `touch ${tmp}/plain-split`,
+      `touch ${tmp}/plain-ctl\x15ls`,
+      `touch ${tmp}/plain-alt`,
+      `echo ok; touch ${tmp}/plain-chain`,
+      `tou\\\nch ${tmp}/plain-cont`,
+    ]);
+  });
+
+  it('interrupts the session on an interrupt rule; with no enforcing rule, input goes through at once', async () => {
+    rig = new Rig([rule('stop-shutdown', String.raw`^shutdown\b`, 'interrupt')], { cols: null, rows: null });
+    await rig.send('echo a\nshutdown -h now\necho never\n');
+    await expect.poll(() => rig!.drops).toEqual(['command rule "stop-shutdown"']);
+    await rig.waitFor('Session interrupted by rule "stop-shutdown"');
+    expect(rig.shown).not.toContain('never');
+    await rig.close();
+    rig = new Rig([rule('watch', 'secret', 'allow_log')], { cols: null, rows: null });
+    // Not held: the unfinished line reaches the shell, which runs it when the input ends.
+    await rig.send(`echo secret-word > ${tmp}/plain-open`);
+    rig.bash.child.stdin!.end();
+    await new Promise((r) => rig!.bash.child.once('exit', r));
+    expect(fs.readFileSync(path.join(tmp, 'plain-open'), 'utf8')).toBe('secret-word\n');
+    await rig.close();
+    expect(rig.stored).toEqual([expect.objectContaining({ source: 'stdin', command: `echo secret-word > ${tmp}/plain-open`, ruleName: 'watch' })]);
+  });
+
+  it('denies a line without disturbing the next: nothing is typed into a shell that has no line editor', async () => {
+    rig = new Rig([rule('no-touch', String.raw`^touch\s`, 'deny')], { cols: null, rows: null });
+    await rig.send('echo before\n');
+    await rig.waitFor('before\n');
+    await rig.send(`touch ${tmp}/piped-denied\n`);
+    await rig.waitFor(deniedMessage('no-touch'));
+    await rig.send('echo after\n');
+    await rig.waitFor('after\n');
+    expect(fs.existsSync(path.join(tmp, 'piped-denied'))).toBe(false);
+    expect(rig.shown).toBe(`before\n${deniedMessage('no-touch')}\nafter\n`);
+    await rig.close();
+    expect(rig.stored.map((c) => [c.source, c.outcome, c.command])).toEqual([
+      ['stdin', 'executed', 'echo before'],
+      ['stdin', 'denied', `touch ${tmp}/piped-denied`],
+      ['stdin', 'executed', 'echo after'],
+    ]);
   });
 });

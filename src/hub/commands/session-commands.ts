@@ -3,7 +3,7 @@
 
 import type { Clock } from '../../core/clock.js';
 import { matchCommand, type CompiledRule, type RuleMatch, type SessionScope } from '../../core/command-rules.js';
-import type { CommandOutcome, CommandRepo, SearchIndex } from '../../core/session-logs.js';
+import type { CommandOutcome, CommandRepo, CommandSource, SearchIndex } from '../../core/session-logs.js';
 import type { SessionRecord } from '../../core/types.js';
 import type { InputFilter, SessionTap } from '../live-session.js';
 import { CommandTracker, type TrackedCommand } from './command-tracker.js';
@@ -44,6 +44,8 @@ export function scopeOf(r: Pick<SessionRecord, 'device' | 'credential' | 'user'>
 export class SessionCommands implements SessionTap {
   private readonly record: SessionRecord;
   private readonly scope: SessionScope;
+  /** `stdin` for a shell without a terminal: its lines may be commands or data a program read (see CommandSource). */
+  private readonly lineSource: CommandSource;
   private readonly tracker: CommandTracker | null = null;
   private readonly execOutput: TextLines | null = null;
   private execExcerpt: string[] = [];
@@ -59,9 +61,10 @@ export class SessionCommands implements SessionTap {
     const s = o.session;
     this.record = s.record;
     this.scope = scopeOf(s.record);
+    const pty = s.record.cols !== null;
+    this.lineSource = pty ? 'shell' : 'stdin';
     if (s.record.type === 'sftp') return;
     if (s.record.recordingPath) o.recordings?.follow(s.record.id, s.record.recordingPath);
-    const pty = s.record.cols !== null;
     if (s.record.type === 'exec') {
       const exec = this.logExec(s.record.command ?? '');
       this.execCommandId = exec.then((r) => r.id);
@@ -82,6 +85,7 @@ export class SessionCommands implements SessionTap {
       });
       const guard = new InputGuard({
         tracker: this.tracker,
+        plain: !pty,
         scope: this.scope,
         rules: o.rules,
         onDenied: (v) => void this.logVerdict(v, 'denied'),
@@ -149,11 +153,11 @@ export class SessionCommands implements SessionTap {
     return p;
   }
 
-  private add(command: string, at: Date, source: 'shell' | 'exec', outcome: CommandOutcome, m: RuleMatch | null): Promise<number | null> {
+  private add(command: string, at: Date, source: CommandSource, outcome: CommandOutcome, m: RuleMatch | null): Promise<number | null> {
     return this.write('saving a command', () => this.insert(command, at, source, outcome, m));
   }
 
-  private async insert(command: string, at: Date, source: 'shell' | 'exec', outcome: CommandOutcome, m: RuleMatch | null): Promise<number> {
+  private async insert(command: string, at: Date, source: CommandSource, outcome: CommandOutcome, m: RuleMatch | null): Promise<number> {
     const offset = this.offset(at);
     if (command !== HIDDEN_INPUT) await this.o.index.addLines([{ sessionId: this.record.id, offset, kind: 'command', text: command }]);
     return this.o.commands.add({
@@ -175,7 +179,7 @@ export class SessionCommands implements SessionTap {
     const id = this.write('saving a command', async () => {
       const m = matchCommand(await this.o.rules(), [c.text], this.scope);
       if (m?.rule.action === 'interrupt') late = m;
-      return this.insert(c.text, c.at, 'shell', 'executed', m);
+      return this.insert(c.text, c.at, this.lineSource, 'executed', m);
     });
     this.ids.set(c, id);
     void id.then(() => late && this.o.drop(this.record.id, `command rule "${late.rule.name}"`)).catch((err: unknown) => this.o.onError('dropping a session', err));
@@ -192,11 +196,11 @@ export class SessionCommands implements SessionTap {
 
   /** Typed at a prompt that did not echo it (a password): when, never what. */
   private logHidden(at: Date): void {
-    void this.add(HIDDEN_INPUT, at, 'shell', 'executed', null);
+    void this.add(HIDDEN_INPUT, at, this.lineSource, 'executed', null);
   }
 
   private logVerdict(v: GuardVerdict, outcome: 'denied' | 'interrupted'): Promise<number | null> {
-    return this.add(v.command, this.o.clock.now(), 'shell', outcome, v.match);
+    return this.add(v.command, this.o.clock.now(), this.lineSource, outcome, v.match);
   }
 
   /** Why the session must not reach the target (an exec command a deny or interrupt rule matched), or null. */
