@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
-import * as OTPAuth from 'otpauth';
 import { systemClock, type Clock } from './core/clock.js';
 import { dataPaths, type VigilConfig } from './core/config.js';
 import { SEEDED_ROLES } from './core/permissions.js';
@@ -14,14 +13,16 @@ import { AesGcmSecretBox, loadMasterKey } from './vault/secret-box.js';
 import { ScryptPasswordHasher } from './vault/password-hasher.js';
 import type { PasswordHasher, SecretBox } from './core/ports.js';
 import { FileRecordingStore } from './recording/file-recording-store.js';
+import { RecorderPool } from './recording/recorder-pool.js';
 import { SessionHub } from './hub/session-hub.js';
 import { SshAuthenticator } from './gateway/ssh/auth.js';
 import { TargetConnector } from './gateway/ssh/target.js';
 import { SshGateway } from './gateway/ssh/server.js';
 import { loadOrCreateHostKey, nativeCryptoLoaded } from './gateway/ssh/host-key.js';
 import { startApi } from './api/app.js';
-import { createTotpVerifier } from './api/totp.js';
 import { AuthService } from './core/auth-service.js';
+import { TotpCodes, TotpEnrolment, type TotpEngine } from './core/totp-enrolment.js';
+import { OtpauthTotpEngine } from './vault/totp.js';
 import { SessionAccess } from './core/session-access.js';
 import { VaultAdmin } from './core/vault-admin.js';
 import { SqliteTokenRepo } from './store/token-repo.js';
@@ -61,6 +62,8 @@ export interface AdminContext {
   hasher: PasswordHasher;
   clock: Clock;
   verifyRecording: typeof verifyRecording;
+  /** The TOTP algorithm, for `vigil user totp`. */
+  totp: TotpEngine;
   /** Session Video for `vigil sessions video` and `vigil sessions play` (run in the CLI's own process). */
   renderVideo: typeof renderVideo;
   playback: typeof playback;
@@ -75,7 +78,7 @@ export async function openAdmin(opts: AdminContextOptions): Promise<AdminContext
   await store.roles.seed(SEEDED_ROLES);
   const secretBox = new AesGcmSecretBox(loadMasterKey(paths.masterKey, opts.masterKey));
   const hasher = new ScryptPasswordHasher({ N: opts.passwordHashCost });
-  return { store, secretBox, hasher, clock, verifyRecording, renderVideo, playback, close: () => store.close() };
+  return { store, secretBox, hasher, clock, verifyRecording, totp: new OtpauthTotpEngine(), renderVideo, playback, close: () => store.close() };
 }
 
 /** Field names whose values never reach a log line, at any depth pino can address. */
@@ -120,12 +123,17 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
     // Keyframes for Session Video seek: a worker thread follows each recording as it is written.
     const keyframes = new KeyframeService({ onError: (file, error) => logger.warn({ file, error }, 'keyframe indexing failed') });
     closers.push(() => keyframes.close());
+    // Recordings are encoded, hashed and written on one worker thread for all sessions; stopped after the hub.
+    const recorders = new RecorderPool();
+    closers.push(() => recorders.close());
     const settings = new SettingsService({ settings: store.settings, audit: store.audit, clock, users: store.users });
+    // One checker for the console and the gateway, so that a code used at one is refused at the other.
+    const totpCodes = new TotpCodes({ users: store.users, box: secretBox, engine: admin.totp, clock });
     const hub = new SessionHub({
       sessions: store.sessions,
       events: store.events,
       blocks: store.blocks,
-      recordings: new FileRecordingStore({ dir: paths.recordings }),
+      recordings: new FileRecordingStore({ dir: paths.recordings, pool: recorders }),
       clock,
       logger,
       keyframes,
@@ -156,15 +164,15 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
     const gateway = new SshGateway({
       hostKeys: [loadOrCreateHostKey(paths.hostKey)],
       logger,
+      limits: config.sshLimits,
       authenticator: new SshAuthenticator({
         users: store.users,
         hasher,
         clock,
         logger,
-        verifyTotp: async (userId, code) => {
-          const sealed = await store.users.totpSecret(userId);
-          return sealed !== null && /^\d{6,8}$/.test(code) && verifyTotpCode(secretBox.open(sealed), code);
-        },
+        verifyTotp: (userId, code) => totpCodes.verify(userId, code),
+        requireTotp: () => settings.get('auth.requireTotp'),
+        audit: store.audit,
       }),
       sessions: {
         hub,
@@ -193,11 +201,22 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
     purgeJob.start();
     closers.push(() => purgeJob.stop());
 
-    const verifyTotp = createTotpVerifier(store.users, secretBox, clock);
+    const auth = new AuthService({
+      users: store.users,
+      roles: store.roles,
+      tokens: new SqliteTokenRepo(store.database.db),
+      hasher,
+      audit: store.audit,
+      clock,
+      verifyTotp: (userId, code) => totpCodes.verify(userId, code),
+      requireTotp: () => settings.get('auth.requireTotp'),
+    });
+    const totp = new TotpEnrolment({ users: store.users, box: secretBox, engine: admin.totp, codes: totpCodes, failures: auth, audit: store.audit, clock });
     const access = new SessionAccess({ sessions: store.sessions, users: store.users, blocks: store.blocks, audit: store.audit, events: hub, live: hub, clock });
     const api = await startApi(
       {
-        auth: new AuthService({ users: store.users, roles: store.roles, tokens: new SqliteTokenRepo(store.database.db), hasher, audit: store.audit, clock, verifyTotp }),
+        auth,
+        totp,
         access,
         userAdmin: new UserAdmin(store.users, store.roles, hasher, store.audit, clock),
         vaultAdmin: new VaultAdmin(store.devices, store.credentials, store.grants, store.users, secretBox, store.audit, clock, { validatePrivateKey }),
@@ -239,15 +258,6 @@ async function ensureInitialAdmin(store: SqliteStore, hasher: PasswordHasher, cl
   const users = new UserAdmin(store.users, store.roles, hasher, store.audit, clock);
   const r = await users.ensureInitialAdmin(password);
   if (r.generatedPassword) process.stdout.write(`Initial administrator: admin / ${r.generatedPassword}\n`);
-}
-
-/** RFC 6238 check of a code against a base32 TOTP secret, one step of clock skew either way. */
-function verifyTotpCode(base32Secret: string, code: string): boolean {
-  try {
-    return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(base32Secret) }).validate({ token: code, window: 1 }) !== null;
-  } catch {
-    return false;
-  }
 }
 
 /** The built console (dist/web) beside the compiled code or the sources; undefined when not built. */

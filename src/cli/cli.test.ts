@@ -132,7 +132,7 @@ describe('vigil device, credential and grant', () => {
     await ok(['user', 'add', 'alice']);
     await ok(['grant', 'add', '--user', 'alice', '--credential', 'root@web01', '--allow-port-forwarding']);
     await ok(['grant', 'add', '--user', 'alice', '--credential', 'deploy@db01']);
-    expect(await ok(['grant', 'list'])).toMatch(/USER\s+CREDENTIAL\s+PORT FORWARDING\s+CREATED\nalice\s+root@web01\s+yes/);
+    expect(await ok(['grant', 'list'])).toMatch(/USER\s+CREDENTIAL\s+PORT FORWARDING\s+CREATED\nalice\s+deploy@db01\s+no\s.*\nalice\s+root@web01\s+yes\s/);
     const grants = JSON.parse(await ok(['grant', 'list', '--json'])) as Array<{ user: string; credential: string; allowPortForwarding: boolean }>;
     expect(grants.map((g) => [g.user, g.credential, g.allowPortForwarding]).sort()).toEqual([
       ['alice', 'deploy@db01', false],

@@ -18,6 +18,12 @@ function configOf(cmd: Command, io: CliIO, opts: { sshListen?: string; httpListe
       masterKey: envOf(io, 'VIGIL_MASTER_KEY'),
       adminPassword: envOf(io, 'VIGIL_ADMIN_PASSWORD'),
       logLevel: envOf(io, 'VIGIL_LOG_LEVEL') as VigilConfigInput['logLevel'],
+      sshLimits: {
+        maxConnectionsPerSource: envOf(io, 'VIGIL_SSH_MAX_CONNECTIONS_PER_SOURCE'),
+        maxUnauthenticatedPerSource: envOf(io, 'VIGIL_SSH_MAX_UNAUTHENTICATED_PER_SOURCE'),
+        maxUnauthenticated: envOf(io, 'VIGIL_SSH_MAX_UNAUTHENTICATED'),
+        loginTimeoutMs: envOf(io, 'VIGIL_SSH_LOGIN_TIMEOUT_MS'),
+      },
       ...(io.adminOptions?.passwordHashCost ? { passwordHashCost: io.adminOptions.passwordHashCost } : {}),
     });
   } catch (err) {

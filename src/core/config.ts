@@ -15,6 +15,18 @@ export const listenAddress = z
   })
   .refine((a) => a.port >= 0 && a.port <= 65535, 'port must be 0..65535');
 
+/** Limits on the SSH port; a source is one client IP address. Numbers may come from environment strings. */
+export const sshLimitsSchema = z.object({
+  /** Connections (logged in or not) one source address may hold at once. */
+  maxConnectionsPerSource: z.coerce.number().int().min(1).default(200),
+  /** Connections not yet logged in one source address may hold at once. */
+  maxUnauthenticatedPerSource: z.coerce.number().int().min(1).default(20),
+  /** Connections not yet logged in, from all sources together. */
+  maxUnauthenticated: z.coerce.number().int().min(1).default(500),
+  /** A connection that has not logged in after this long (handshake and authentication) is closed. */
+  loginTimeoutMs: z.coerce.number().int().min(100).default(30_000),
+});
+
 export const configSchema = z.object({
   dataDir: z.string().min(1),
   sshListen: listenAddress.prefault('0.0.0.0:2222'),
@@ -23,6 +35,7 @@ export const configSchema = z.object({
   masterKey: z.string().optional(),
   adminPassword: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  sshLimits: sshLimitsSchema.prefault({}),
   /** scrypt cost; lowered only by tests. */
   passwordHashCost: z.number().int().min(1024).default(1 << 15),
 });

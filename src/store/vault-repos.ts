@@ -131,7 +131,7 @@ export class SqliteGrantRepo implements GrantRepo {
     return Number(r.numDeletedRows) > 0;
   }
   async list(): Promise<Grant[]> {
-    return (await this.base().orderBy('users.username').execute()).map((r) => this.map(r));
+    return (await this.base().orderBy('users.username').orderBy('devices.name').orderBy('credentials.account').execute()).map((r) => this.map(r));
   }
   async forUser(userId: number): Promise<Grant[]> {
     return (await this.base().where('grants.user_id', '=', userId).orderBy('devices.name').orderBy('credentials.account').execute()).map((r) => this.map(r));

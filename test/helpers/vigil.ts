@@ -48,7 +48,11 @@ export async function startVigilProcess(opts: { dataDir: string; env?: Record<st
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vigil did not start in time\nstdout:\n${out}\nstderr:\n${err}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Do not leave a half-started Vigil behind the failed test.
+      child.kill('SIGKILL');
+      reject(new Error(`vigil did not start in time\nstdout:\n${out}\nstderr:\n${err}`));
+    }, 30_000);
     child.stdout!.setEncoding('utf8').on('data', (s: string) => {
       out += s;
       const m = /"msg":"ssh gateway listening"/.test(out) ? /\{[^\n]*"msg":"ssh gateway listening"[^\n]*\}/.exec(out) : null;

@@ -128,7 +128,9 @@ export class TargetConnector {
     if (err.level === 'client-timeout') return `target unreachable: timed out after ${Math.round(this.timeoutMs / 1000)} s`;
     if (err.code && /^E[A-Z]+$/.test(err.code)) return `target unreachable: ${err.code}`;
     if (/privateKey|private key/i.test(err.message)) return 'the vaulted private key cannot be used';
-    if (s.noKeyFormat && /host key|handshake/i.test(err.message)) return `host key mismatch for ${device.name}: it offers no key of the pinned type`;
+    // Only a failed host key negotiation says so; a connection lost before the handshake is not a mismatch.
+    if (s.noKeyFormat && /no matching host key/i.test(err.message)) return `host key mismatch for ${device.name}: it offers no key of the pinned type`;
+    if (/lost before handshake/i.test(err.message)) return 'target unreachable: the connection closed before the SSH handshake';
     // ssh2's protocol errors name algorithms and states, never the credential: safe to pass on, trimmed.
     return `target connection failed: ${err.message.slice(0, 200)}`;
   }
