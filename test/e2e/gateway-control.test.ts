@@ -74,6 +74,31 @@ describe.skipIf(skip)('live control of a gateway session', () => {
     expect(s).toMatchObject({ id: live.id, status: 'dropped', droppedBy: 'secops' });
   });
 
+  it('ends a session cleanly, with a reason, when the target dies under it; the gateway keeps serving', async () => {
+    const ssh = sshInteractive(login());
+    await ssh.waitFor(/[$#] $/m);
+    const live = await liveSession();
+    ssh.type('echo before-target-dies-$((40+2))\r');
+    await ssh.waitFor('before-target-dies-42');
+    sshd.killConnections();
+    // The user's client is let go (no hang), and the session leaves the live list.
+    expect((await ssh.exited).code).not.toBe(0);
+    await expect.poll(() => vigil.hub.get(live.id), { timeout: 20_000 }).toBeUndefined();
+    const s = (await listSessions(dataDir)).find((x) => x.id === live.id)!;
+    expect(s.status).not.toBe('active');
+    expect(s.endedAt).not.toBeNull();
+    expect(s.endReason).toBe('target closed the connection');
+    const file = new FileRecordingStore({ dir: dataPaths(dataDir).recordings }).pathFor(s.sessionId, new Date(s.startedAt));
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    for (const line of lines) JSON.parse(line);
+    expect(lines.join('\n')).toContain('before-target-dies-42');
+    // A new session to the (still running) sshd works.
+    const again = sshInteractive(login());
+    await again.waitFor(/[$#] $/m);
+    again.type('exit\r');
+    expect((await again.exited).code).toBe(0);
+  });
+
   it('blocks and releases interactivity: blocked keystrokes never reach the target', async () => {
     const ssh = sshInteractive(login());
     await ssh.waitFor(/[$#] $/m);

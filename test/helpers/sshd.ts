@@ -23,6 +23,8 @@ export interface Sshd {
   dir: string;
   /** What sshd wrote to stderr so far (for failure messages). */
   log(): string;
+  /** SIGKILLs the per-connection sshd processes (and so every shell under them): the target host "dies". */
+  killConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -98,6 +100,25 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       throw new Error(`sshd did not start:\n${log}`);
     }
     return {
+      killConnections: () => {
+        // Every descendant of the listener (monitor, unprivileged child, shell...) at once, as a host crash would.
+        const below = (pid: string): string[] => {
+          let kids: string[] = [];
+          try {
+            kids = execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).split('\n').filter(Boolean);
+          } catch {
+            // pgrep exits 1 when there are none.
+          }
+          return kids.flatMap((k) => [k, ...below(k)]);
+        };
+        for (const pid of below(String(child.pid))) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // Already gone.
+          }
+        }
+      },
       host: '127.0.0.1',
       port,
       hostKeyLine,
