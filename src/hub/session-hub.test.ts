@@ -107,6 +107,49 @@ describe('SessionHub', () => {
     await after.shutdown();
   });
 
+  it('saves live counters only for sessions that moved, and stops a round at the first failure (a busy database)', async () => {
+    await hub.shutdown();
+    hub = new SessionHub({ sessions: store.sessions, events: store.events, blocks: store.blocks, recordings: new FileRecordingStore({ dir: path.join(dir, 'rec') }), clock, logger: quiet, counterIntervalMs: 20 });
+    const a = await hub.start(req);
+    const b = await hub.start(req);
+    const writes: number[] = [];
+    let busy = false;
+    const original = store.sessions.updateCounters.bind(store.sessions);
+    store.sessions.updateCounters = async (id, bytesIn, bytesOut) => {
+      writes.push(id);
+      if (busy) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      return original(id, bytesIn, bytesOut);
+    };
+    const tick = () => new Promise((r) => setTimeout(r, 60));
+    try {
+      a.output(Buffer.from('x'));
+      b.output(Buffer.from('yy'));
+      await tick();
+      expect((await store.sessions.get(a.id))?.bytesOut).toBe(1);
+      expect((await store.sessions.get(b.id))?.bytesOut).toBe(2);
+      // Idle: nothing is written again.
+      writes.length = 0;
+      await tick();
+      expect(writes).toEqual([]);
+      // Busy: one failed write per round, not one per session.
+      a.output(Buffer.from('x'));
+      b.output(Buffer.from('y'));
+      busy = true;
+      await tick();
+      expect(writes.length).toBeGreaterThan(0);
+      expect(new Set(writes)).toEqual(new Set([writes[0]]));
+      // Once the lock is gone, both catch up.
+      busy = false;
+      await tick();
+      expect((await store.sessions.get(a.id))?.bytesOut).toBe(2);
+      expect((await store.sessions.get(b.id))?.bytesOut).toBe(3);
+    } finally {
+      store.sessions.updateCounters = original;
+      await a.end({ exitStatus: 0, reason: null });
+      await b.end({ exitStatus: 0, reason: null });
+    }
+  });
+
   it('takes a session out of the live list even when storing its end fails', async () => {
     const s = await hub.start(req);
     const original = store.sessions.end.bind(store.sessions);

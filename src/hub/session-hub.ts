@@ -67,6 +67,8 @@ export type HubChange = { kind: 'started' | 'updated' | 'ended'; session: Sessio
 
 export class SessionHub {
   private readonly live = new Map<number, LiveSession>();
+  /** Counters last written per live session, so that idle sessions are not written again. */
+  private readonly savedCounters = new Map<number, { bytesIn: number; bytesOut: number }>();
   /** The Live Stream (terminal mirror + viewers) of each live session. */
   private readonly streams = new Map<number, LiveStream>();
   private readonly emitter = new EventEmitter();
@@ -350,10 +352,24 @@ export class SessionHub {
     return stale.length;
   }
 
+  /**
+   * Saves the counters of sessions that moved since the last save (idle ones cost nothing). A failure (the database
+   * busy with another process's lock) ends this round: each further write would wait the whole busy timeout on
+   * the relay's thread, so the rest wait for the next tick.
+   */
   private async saveCounters(): Promise<void> {
     for (const s of this.live.values()) {
-      if (!s.ended) await this.o.sessions.updateCounters(s.id, s.bytesIn, s.bytesOut).catch(() => undefined);
+      if (s.ended) continue;
+      const saved = this.savedCounters.get(s.id);
+      if (saved && saved.bytesIn === s.bytesIn && saved.bytesOut === s.bytesOut) continue;
+      try {
+        await this.o.sessions.updateCounters(s.id, s.bytesIn, s.bytesOut);
+      } catch {
+        return;
+      }
+      this.savedCounters.set(s.id, { bytesIn: s.bytesIn, bytesOut: s.bytesOut });
     }
+    for (const id of this.savedCounters.keys()) if (!this.live.has(id)) this.savedCounters.delete(id);
   }
 
   /** Graceful stop: every live session is told and ended as interrupted. */
