@@ -8,6 +8,7 @@ import type {
   deviceSchema,
   grantSchema,
   roleSchema,
+  totpConfirmResponseSchema,
   userSchema,
 } from '../../../src/api/schemas';
 
@@ -32,6 +33,8 @@ export type {
   SessionPage,
   Settings,
   SettingKey,
+  TotpStart,
+  TotpStatus,
 } from '../../../src/api/schemas';
 export { PERMISSION_NAMES, SESSION_SORT_VALUES, SETTING_KEYS } from '../../../src/api/schemas';
 
@@ -43,4 +46,5 @@ export type Role = z.infer<typeof roleSchema>;
 export type Device = z.infer<typeof deviceSchema>;
 export type Credential = z.infer<typeof credentialSchema>;
 export type Grant = z.infer<typeof grantSchema>;
+export type TotpConfirmResponse = z.infer<typeof totpConfirmResponseSchema>;
 

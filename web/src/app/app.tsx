@@ -3,6 +3,7 @@
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Loading } from '../components/feedback';
 import { AuditSessionsPage } from '../pages/audit-sessions-page';
+import { SecurityPage } from '../pages/security-page';
 import { SessionBlocksPage } from '../pages/session-blocks-page';
 import { RemoteSessionsPage } from '../sessions/remote-sessions-page';
 import { AuthProvider, useAuth } from './auth';
@@ -28,17 +29,20 @@ const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
   [ROUTES.credentials]: { title: 'Credentials', render: () => <CredentialsPage /> },
   [ROUTES.grants]: { title: 'Grants', render: () => <GrantsPage /> },
   [ROUTES.settings]: { title: 'Settings', render: () => <SettingsPage /> },
+  [ROUTES.accountSecurity]: { title: 'Two-factor authentication', render: () => <SecurityPage /> },
 };
 
 function Routed() {
-  const { user } = useAuth();
+  const { user, totpEnrolmentRequired } = useAuth();
   const path = usePath();
-  const page = PAGES[path];
+  const page = totpEnrolmentRequired ? PAGES[ROUTES.accountSecurity] : PAGES[path];
 
   useEffect(() => {
     if (user === null && path !== ROUTES.login) navigate(`${ROUTES.login}`, { replace: true });
+    // A session that may only enrol has nothing else to show: every other call would be refused.
+    else if (user && totpEnrolmentRequired && path !== ROUTES.accountSecurity) navigate(ROUTES.accountSecurity, { replace: true });
     else if (user && (path === ROUTES.login || !page)) navigate(ROUTES.remoteSessions, { replace: true });
-  }, [user, path, page]);
+  }, [user, totpEnrolmentRequired, path, page]);
 
   useEffect(() => {
     document.title = `${user ? (page?.title ?? 'Vigil') : 'Log in'} · Vigil`;

@@ -7,8 +7,12 @@ import type { AuthUser, LoginRequest, LoginResponse, MeResponse } from '../api/w
 export interface AuthState {
   /** undefined while loading, null when logged out. */
   user: AuthUser | null | undefined;
+  /** The administrator requires TOTP and this user has none: the session may only enrol and log out. */
+  totpEnrolmentRequired: boolean;
+  /** A note for the login page after a logout the console chose (e.g. "log in again with a code"). */
+  notice: string;
   login(req: LoginRequest): Promise<void>;
-  logout(): Promise<void>;
+  logout(notice?: string): Promise<void>;
   can(permission: string): boolean;
 }
 
@@ -16,6 +20,8 @@ const AuthContext = createContext<AuthState | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<AuthUser | null | undefined>(undefined);
+  const [totpEnrolmentRequired, setTotpEnrolmentRequired] = useState(false);
+  const [notice, setNotice] = useState('');
 
   useEffect(() => {
     let cancelled = false;
@@ -32,6 +38,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         .then((me) => {
           if (cancelled) return;
           api.setCsrfToken(me.csrfToken);
+          setTotpEnrolmentRequired(!!me.totpEnrolmentRequired);
           setUser(me.user);
         })
         .catch(() => {
@@ -47,10 +54,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     const res = await api.post<LoginResponse>('/auth/login', req);
     api.setCsrfToken(res.csrfToken);
     rememberSession(true);
+    setNotice('');
+    setTotpEnrolmentRequired(!!res.totpEnrolmentRequired);
     setUser(res.user);
   }, []);
 
-  const logout = useCallback(async () => {
+  const logout = useCallback(async (next = '') => {
     try {
       await api.post('/auth/logout');
     } catch (err) {
@@ -59,13 +68,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     } finally {
       api.setCsrfToken(null);
       rememberSession(false);
+      setTotpEnrolmentRequired(false);
+      setNotice(next);
       setUser(null);
     }
   }, []);
 
   const value = useMemo<AuthState>(
-    () => ({ user, login, logout, can: (p) => !!user?.permissions.includes(p) }),
-    [user, login, logout],
+    () => ({ user, totpEnrolmentRequired, notice, login, logout, can: (p) => !!user?.permissions.includes(p) }),
+    [user, totpEnrolmentRequired, notice, login, logout],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

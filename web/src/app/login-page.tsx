@@ -2,12 +2,12 @@
 
 import { useRef, useState, type FormEvent } from 'react';
 import { describeError } from '../api/client';
-import { ErrorMessage } from '../components/feedback';
+import { ErrorMessage, InfoMessage } from '../components/feedback';
 import { VigilLogo } from '../components/icons';
 import { needsTotp, useAuth } from './auth';
 
 export function LoginPage() {
-  const { login } = useAuth();
+  const { login, notice } = useAuth();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [totp, setTotp] = useState('');
@@ -48,6 +48,7 @@ export function LoginPage() {
           </div>
         </div>
         <h1>Log in</h1>
+        {notice && !error && <InfoMessage>{notice}</InfoMessage>}
         <label className="field field-block">
           <span>Username</span>
           <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />

@@ -38,4 +38,5 @@ export const ROUTES = {
   credentials: '/admin/credentials',
   grants: '/admin/grants',
   settings: '/admin/settings',
+  accountSecurity: '/account/security',
 } as const;

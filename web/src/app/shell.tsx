@@ -1,4 +1,4 @@
-// The console's frame: top bar (Grid Menu, product, module, user, logout), side menu of the module, and the page.
+// The console's frame: top bar (Grid Menu, product, module, user, two-factor settings, logout), side menu of the module, and the page.
 
 import { useState, type ReactNode } from 'react';
 import { describeError } from '../api/client';
@@ -7,7 +7,7 @@ import { useAuth } from './auth';
 import { GridMenu } from './grid-menu';
 import { Link } from './link';
 import { moduleOfPath, visibleGroups } from './menu';
-import { usePath } from './router';
+import { ROUTES, usePath } from './router';
 
 export function Shell({ children }: { children: ReactNode }) {
   const { user, logout } = useAuth();
@@ -35,6 +35,9 @@ export function Shell({ children }: { children: ReactNode }) {
           <UserIcon size={16} />
           {user?.username}
         </span>
+        <Link to={ROUTES.accountSecurity} className="topbar-button" aria-current={path === ROUTES.accountSecurity ? 'page' : undefined}>
+          Two-factor authentication
+        </Link>
         <button type="button" className="topbar-button" onClick={() => logout().catch((e: unknown) => setError(describeError(e)))}>
           <LogoutIcon size={16} /> Logout
         </button>
