@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PurgeFiles, PurgeReport, PurgeRepo, PurgeServiceOptions } from './purge-service.js';
 import { DAY, exists, makeSession, NOW, purgeFixture, SYSTEM, tree, type MadeSession, type PurgeFixture } from '../../test/helpers/purge-fixture.js';
+import { expectConsistent, filesPurgedEvents, indexed, OUTPUT_LINES, rows, withText } from '../../test/helpers/purge-checks.js';
 
 const open: PurgeFixture[] = [];
 afterEach(async () => {
@@ -20,51 +21,6 @@ async function fixture(dir?: string): Promise<PurgeFixture> {
 const session = makeSession;
 type Fixture = PurgeFixture;
 type Made = MadeSession;
-
-async function rows(f: Fixture) {
-  return f.store.database.db.selectFrom('sessions').select(['id', 'purged_at', 'purge_started_at', 'prevent_purge', 'recording_sha256']).orderBy('id').execute();
-}
-async function filesPurgedEvents(f: Fixture, id: number) {
-  return (await f.store.events.forSession(id)).filter((e) => e.event === 'Files purged');
-}
-
-/** Lines of output and commands each session made by {@link withText} has in the search index. */
-const OUTPUT_LINES = 6;
-
-/** A session as {@link session} makes it, with what it displayed and one command in the search index (as the search worker indexes them). */
-async function withText(f: Fixture, o: Parameters<typeof session>[1]): Promise<Made> {
-  const m = await session(f, o);
-  await f.store.search.addLines([
-    ...Array.from({ length: OUTPUT_LINES }, (_, i) => ({ sessionId: m.id, offset: i, kind: 'output' as const, text: `shown by ${m.sessionId} line ${i}` })),
-    { sessionId: m.id, offset: 9, kind: 'command', text: `typed by ${m.sessionId}` },
-  ]);
-  return m;
-}
-
-/** What the search index holds of a session, as the search answers: its output lines and its commands. */
-async function indexed(f: Fixture, m: Made): Promise<{ output: number; commands: number }> {
-  const hits = await f.store.search.search({ text: m.sessionId, sessionId: m.id, limit: 100 });
-  return { output: hits.filter((h) => h.kind === 'output').length, commands: hits.filter((h) => h.kind === 'command').length };
-}
-
-/**
- * After any run, finished or not: a session whose files or indexed text are (partly) gone says so; no file and no
- * indexed output line outlives its purged session, and its commands stay. `text` when the sessions were made withText.
- */
-async function expectConsistent(f: Fixture, made: Made[], text = false): Promise<void> {
-  const byId = new Map((await rows(f)).map((r) => [r.id, r]));
-  for (const m of made) {
-    const r = byId.get(m.id)!;
-    const present = await Promise.all(m.files.map(exists));
-    if (present.some((p) => !p)) expect(r.purge_started_at ?? r.purged_at, `session ${m.id} lost files without saying so`).not.toBeNull();
-    if (r.purged_at !== null) expect(present.some(Boolean), `session ${m.id} purged but files remain`).toBe(false);
-    if (!text) continue;
-    const { output, commands } = await indexed(f, m);
-    if (output < OUTPUT_LINES) expect(r.purge_started_at ?? r.purged_at, `session ${m.id} lost indexed text without saying so`).not.toBeNull();
-    if (r.purged_at !== null) expect(output, `session ${m.id} purged but its text is still searchable`).toBe(0);
-    expect(commands, `session ${m.id} lost its command`).toBe(1);
-  }
-}
 
 describe('PurgeService', () => {
   it('purges old completed sessions with every derived file, and never active, protected or young ones', async () => {

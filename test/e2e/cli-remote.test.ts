@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSeeder, userKeyPair } from '../helpers/seed.js';
+import { seedAliceOnWeb01 } from '../helpers/seed.js';
 import { sshInteractive } from '../helpers/ssh-client.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
@@ -62,19 +62,8 @@ describe.skipIf(skip)('vigil CLI against a running server', () => {
   beforeAll(async () => {
     dataDir = newDataDir();
     sshd = await startSshd();
-    const seeder = await openSeeder(dataDir);
-    try {
-      await seeder.users.ensureInitialAdmin(ADMIN_PASSWORD);
-      const keys = userKeyPair('alice@laptop');
-      keyFile = `${dataDir}-alice_key`;
-      fs.writeFileSync(keyFile, keys.privateKey, { mode: 0o600 });
-      await seeder.users.addUser({ username: 'alice', publicKey: keys.publicKey, roles: ['PAM User'] }, 'test');
-      await seeder.vault.addDevice({ name: 'web01', host: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKeyLine, trustOnFirstUse: false }, 'test');
-      await seeder.vault.addCredential(`${sshd.user}@web01`, { privateKey: sshd.privateKey }, 'test');
-      await seeder.vault.addGrant('alice', `${sshd.user}@web01`, {}, 'test');
-    } finally {
-      await seeder.close();
-    }
+    keyFile = `${dataDir}-alice_key`;
+    await seedAliceOnWeb01(dataDir, sshd, { keyFile, vaulted: 'key', more: async (s) => void (await s.users.ensureInitialAdmin(ADMIN_PASSWORD)) });
     vigil = await startVigilProcess({ dataDir });
     const line = /\{[^\n]*"msg":"web console and API listening"[^\n]*\}/;
     for (let i = 0; i < 200 && !line.test(vigil.stdout()); i++) await new Promise((r) => setTimeout(r, 100));

@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { dataPaths } from '../../src/core/config.js';
 import type { CommandEntry } from '../../src/core/session-logs.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
-import { openSeeder, userKeyPair } from '../helpers/seed.js';
+import { seedAliceOnWeb01 } from '../helpers/seed.js';
 import { sshExec, sshInteractive, type SshInteractive } from '../helpers/ssh-client.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
@@ -65,18 +65,8 @@ describe.skipIf(skip)('command log and real-time rules through the gateway', () 
   beforeAll(async () => {
     dataDir = newDataDir();
     sshd = await startSshd();
-    const seeder = await openSeeder(dataDir);
-    try {
-      const keys = userKeyPair('alice@laptop');
-      keyFile = `${dataDir}-alice_key`;
-      fs.writeFileSync(keyFile, keys.privateKey, { mode: 0o600 });
-      await seeder.users.addUser({ username: 'alice', publicKey: keys.publicKey, roles: ['PAM User'] }, 'test');
-      await seeder.vault.addDevice({ name: 'web01', host: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKeyLine, trustOnFirstUse: false }, 'test');
-      await seeder.vault.addCredential(`${sshd.user}@web01`, { privateKey: sshd.privateKey }, 'test');
-      await seeder.vault.addGrant('alice', `${sshd.user}@web01`, {}, 'test');
-    } finally {
-      await seeder.close();
-    }
+    keyFile = `${dataDir}-alice_key`;
+    await seedAliceOnWeb01(dataDir, sshd, { keyFile, vaulted: 'key' });
     // Rules the way an administrator adds them.
     for (const args of [
       ['no-touch', '--pattern', String.raw`^touch\s`, '--criticality', 'high', '--action', 'deny'],

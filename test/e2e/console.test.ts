@@ -12,6 +12,7 @@ import { sshInteractive, type SshInteractive, type SshLogin } from '../helpers/s
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
 import { ADMIN_PASSWORD, listSessions, newDataDir, runCli, startVigilProcess, type VigilProcess } from '../helpers/vigil.js';
+import { apiBase } from '../helpers/vigil-api.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ARTIFACTS = path.join(ROOT, 'test/e2e/artifacts');
@@ -40,21 +41,6 @@ function ensureConsoleBuilt(): void {
   const sources = Math.max(newest(path.join(ROOT, 'web/src')), fs.statSync(path.join(ROOT, 'web/index.html')).mtimeMs);
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
-}
-
-/** The console's URL, from the line `vigil serve` prints once it runs. */
-async function consoleUrl(vigil: VigilProcess): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const m = /web console on (http:\/\/[^\s]+)/.exec(vigil.stdout());
-    if (m) {
-      const url = new URL(m[1]!);
-      if (url.port === '0' || url.port === '') throw new Error(`Vigil reports its web console on ${m[1]}: the HTTP API is not listening (is startApi wired into src/main.ts?)`);
-      return url.origin;
-    }
-    if (Date.now() > deadline) throw new Error(`Vigil did not report its web console address\n${vigil.stdout().slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through OpenSSH)', () => {
@@ -98,7 +84,7 @@ describe.skipIf(skip)('web console (Chromium → Vigil API → sessions through 
     await seeder.users.addUser({ username: 'dave', password: DAVE_PASSWORD, roles: ['PAM Auditor'] }, 'test');
     await seeder.close();
 
-    base = await consoleUrl(vigil);
+    base = new URL(await apiBase(vigil)).origin;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await newPage();
   }, 180_000);

@@ -10,7 +10,7 @@ import { dataPaths } from '../../src/core/config.js';
 import { parseEventLine, parseHeader } from '../../src/recording/asciicast-format.js';
 import { readAsciicast } from '../../src/recording/asciicast-reader.js';
 import { FileRecordingStore } from '../../src/recording/file-recording-store.js';
-import { openSeeder, userKeyPair } from '../helpers/seed.js';
+import { seedAliceOnWeb01 } from '../helpers/seed.js';
 import { sshExec, sshInteractive, type SshInteractive, type SshLogin } from '../helpers/ssh-client.js';
 import { checkSqliteFile, queryAll } from '../helpers/sqlite-check.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
@@ -151,17 +151,7 @@ describe.skipIf(skip)('SIGKILL during 20 recorded sessions', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
       fs.rmSync(keyFile, { force: true });
     };
-    const seeder = await openSeeder(dataDir);
-    try {
-      const keys = userKeyPair('alice@laptop');
-      fs.writeFileSync(keyFile, keys.privateKey, { mode: 0o600 });
-      await seeder.users.addUser({ username: 'alice', publicKey: keys.publicKey, roles: ['PAM User'] }, 'test');
-      await seeder.vault.addDevice({ name: 'web01', host: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKeyLine, trustOnFirstUse: false }, 'test');
-      await seeder.vault.addCredential(`${sshd.user}@web01`, { password: sshd.password }, 'test');
-      await seeder.vault.addGrant('alice', `${sshd.user}@web01`, {}, 'test');
-    } finally {
-      await seeder.close();
-    }
+    await seedAliceOnWeb01(dataDir, sshd, { keyFile, vaulted: 'password' });
     return { dataDir, login: { login: `alice[${sshd.user}@web01]`, identity: keyFile }, remove };
   }
 

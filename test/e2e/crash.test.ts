@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/core/config.js';
 import { FileRecordingStore } from '../../src/recording/file-recording-store.js';
-import { openSeeder, userKeyPair } from '../helpers/seed.js';
+import { seedAliceOnWeb01 } from '../helpers/seed.js';
 import { sshExec, sshInteractive } from '../helpers/ssh-client.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
@@ -33,18 +33,8 @@ describe.skipIf(skip)('crash recovery', () => {
   beforeAll(async () => {
     dataDir = newDataDir();
     sshd = await startSshd();
-    const seeder = await openSeeder(dataDir);
-    try {
-      const keys = userKeyPair('alice@laptop');
-      keyFile = `${dataDir}-alice_key`;
-      fs.writeFileSync(keyFile, keys.privateKey, { mode: 0o600 });
-      await seeder.users.addUser({ username: 'alice', publicKey: keys.publicKey, roles: ['PAM User'] }, 'test');
-      await seeder.vault.addDevice({ name: 'web01', host: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKeyLine, trustOnFirstUse: false }, 'test');
-      await seeder.vault.addCredential(`${sshd.user}@web01`, { password: sshd.password }, 'test');
-      await seeder.vault.addGrant('alice', `${sshd.user}@web01`, {}, 'test');
-    } finally {
-      await seeder.close();
-    }
+    keyFile = `${dataDir}-alice_key`;
+    await seedAliceOnWeb01(dataDir, sshd, { keyFile, vaulted: 'password' });
   }, 60_000);
 
   afterAll(async () => {

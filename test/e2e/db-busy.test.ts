@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { dataPaths } from '../../src/core/config.js';
-import { ROLE_PAM_USER, ROLE_SYSTEM_ADMIN } from '../../src/core/permissions.js';
-import { openSeeder, userKeyPair } from '../helpers/seed.js';
+import { ROLE_SYSTEM_ADMIN } from '../../src/core/permissions.js';
+import { seedAliceOnWeb01, type Seeder } from '../helpers/seed.js';
 import { sshExec, sshInteractive, type SshLogin } from '../helpers/ssh-client.js';
 import { checkSqliteFile, queryAll } from '../helpers/sqlite-check.js';
 import { holdWriteLock } from '../helpers/sqlite-lock.js';
@@ -36,20 +36,10 @@ describe.skipIf(skip)('database locked by another process', () => {
     dataDir = newDataDir();
     dbFile = dataPaths(dataDir).database;
     sshd = await startSshd();
-    const seeder = await openSeeder(dataDir);
-    try {
-      const keys = userKeyPair('alice@laptop');
-      keyFile = `${dataDir}-alice_key`;
-      fs.writeFileSync(keyFile, keys.privateKey, { mode: 0o600 });
-      // Seeded users exist, so Vigil creates no initial admin: this one is made here.
-      await seeder.users.addUser({ username: 'admin', password: ADMIN_PASSWORD, roles: [ROLE_SYSTEM_ADMIN] }, 'test');
-      await seeder.users.addUser({ username: 'alice', publicKey: keys.publicKey, roles: [ROLE_PAM_USER] }, 'test');
-      await seeder.vault.addDevice({ name: 'web01', host: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKeyLine, trustOnFirstUse: false }, 'test');
-      await seeder.vault.addCredential(`${sshd.user}@web01`, { password: sshd.password }, 'test');
-      await seeder.vault.addGrant('alice', `${sshd.user}@web01`, {}, 'test');
-    } finally {
-      await seeder.close();
-    }
+    keyFile = `${dataDir}-alice_key`;
+    // Seeded users exist, so Vigil creates no initial admin: this one is made here.
+    const admin = async (s: Seeder) => void (await s.users.addUser({ username: 'admin', password: ADMIN_PASSWORD, roles: [ROLE_SYSTEM_ADMIN] }, 'test'));
+    await seedAliceOnWeb01(dataDir, sshd, { keyFile, vaulted: 'password', more: admin });
     vigil = await startVigilProcess({ dataDir });
     base = await apiBase(vigil);
     token = await apiLogin(base, 'admin', ADMIN_PASSWORD);

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import ssh2, { type ClientChannel } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSeeder, userKeyPair } from '../helpers/seed.js';
+import { seedAliceOnWeb01 } from '../helpers/seed.js';
 import { sshInteractive } from '../helpers/ssh-client.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
@@ -39,19 +39,8 @@ describe.skipIf(skip)('live control of a gateway session', () => {
   beforeAll(async () => {
     dataDir = newDataDir();
     sshd = await startSshd();
-    const seeder = await openSeeder(dataDir);
-    try {
-      const keys = userKeyPair('alice@laptop');
-      privateKey = keys.privateKey;
-      keyFile = `${dataDir}-alice_key`;
-      fs.writeFileSync(keyFile, keys.privateKey, { mode: 0o600 });
-      await seeder.users.addUser({ username: 'alice', publicKey: keys.publicKey, roles: ['PAM User'] }, 'test');
-      await seeder.vault.addDevice({ name: 'web01', host: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKeyLine, trustOnFirstUse: false }, 'test');
-      await seeder.vault.addCredential(`${sshd.user}@web01`, { privateKey: sshd.privateKey }, 'test');
-      await seeder.vault.addGrant('alice', `${sshd.user}@web01`, {}, 'test');
-    } finally {
-      await seeder.close();
-    }
+    keyFile = `${dataDir}-alice_key`;
+    ({ privateKey } = await seedAliceOnWeb01(dataDir, sshd, { keyFile, vaulted: 'key' }));
     vigil = await startVigilInProcess({ dataDir });
   }, 60_000);
 

@@ -13,6 +13,7 @@ import { sshKeyboard, totpCode } from '../helpers/ssh-totp.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
 import { ADMIN_PASSWORD, newDataDir, startVigilProcess, type VigilProcess } from '../helpers/vigil.js';
+import { apiBase } from '../helpers/vigil-api.js';
 
 const skip = requireTool('sshd', 'ssh', 'sshpass', 'ssh-keygen');
 
@@ -99,7 +100,7 @@ describe.skipIf(skip)('secrets never leave the vault (full scenario, every GET r
     dataDir = newDataDir();
     sshd = await startSshd();
     vigil = await startVigilProcess({ dataDir, env: { VIGIL_MASTER_KEY: masterKey.toString('hex') } });
-    base = `http://127.0.0.1:${await apiPort(vigil)}`;
+    base = `http://127.0.0.1:${Number(new URL(await apiBase(vigil)).port)}`;
 
     tokens.admin = (await ok<{ token: string }>('POST', '/api/v1/auth/login', null, { username: 'admin', password: ADMIN_PASSWORD })).token;
     const admin = tokens.admin;
@@ -243,23 +244,6 @@ describe.skipIf(skip)('secrets never leave the vault (full scenario, every GET r
     expect(found(out, needles())).toEqual([]);
   });
 });
-
-/** The API's port, from the line Vigil logs once it listens (after the gateway's). */
-function apiPort(v: VigilProcess): Promise<number> {
-  const find = () => /\{[^\n]*"msg":"web console and API listening"[^\n]*\}/.exec(v.stdout());
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = find();
-      if (!m) return;
-      v.child.stdout!.off('data', check);
-      clearTimeout(timer);
-      resolve((JSON.parse(m[0]) as { port: number }).port);
-    };
-    const timer = setTimeout(() => reject(new Error(`the API did not start listening:\n${v.stdout()}`)), 30_000);
-    v.child.stdout!.on('data', check);
-    check();
-  });
-}
 
 /** The first second of an event stream. */
 async function readStream(url: string, token: string): Promise<Buffer> {

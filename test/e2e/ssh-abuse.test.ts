@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { FileRecordingStore } from '../../src/recording/file-recording-store.js'
 import { openSeeder, userKeyPair } from '../helpers/seed.js';
 import { sshCommand, sshExec, sshInteractive, type SshInteractive, type SshLogin } from '../helpers/ssh-client.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { dirBytes, eventually, packetStart, rawConnect, rssMiB, type RawConn } from '../helpers/raw-ssh.js';
 import { requireTool } from '../helpers/tools.js';
 import { listSessions, newDataDir, startVigilProcess, type VigilProcess } from '../helpers/vigil.js';
 
@@ -25,74 +25,6 @@ const ECHO_BUDGET_MS = 5000;
 const LIMITS = { perSource: 12, unauthenticatedPerSource: 10, loginTimeoutMs: 4000 };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `fn` until it returns true (for state only another process knows, like when Vigil freed a slot). */
-async function eventually(fn: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** A raw TCP connection to the SSH port from a chosen source address that never closes its side by itself. */
-interface RawConn {
-  socket: net.Socket;
-  /** What Vigil sent. */
-  received(): Buffer;
-  /** Resolves with ms since connect when Vigil ended (FIN) or reset the connection. */
-  ended: Promise<number>;
-  /** Resolves once Vigil sent its identification line (true) or closed first (false): admitted or refused. */
-  admitted: Promise<boolean>;
-}
-
-function rawConnect(port: number, from: string): Promise<RawConn> {
-  return new Promise((resolve, reject) => {
-    // allowHalfOpen: an abuser keeps its side open after Vigil's FIN.
-    const socket = net.connect({ host: '127.0.0.1', port, localAddress: from, allowHalfOpen: true });
-    const chunks: Buffer[] = [];
-    let t0 = 0;
-    let onEnd!: () => void;
-    const ended = new Promise<number>((r) => (onEnd = () => r(performance.now() - t0)));
-    let decide!: (v: boolean) => void;
-    const admitted = new Promise<boolean>((r) => (decide = r));
-    socket.on('data', (d: Buffer) => {
-      chunks.push(d);
-      if (Buffer.concat(chunks).includes('\n')) decide(Buffer.concat(chunks).toString('latin1').startsWith('SSH-2.0-'));
-    });
-    socket.on('error', () => undefined);
-    // Ended or closed before an identification line: refused.
-    for (const ev of ['end', 'close']) {
-      socket.once(ev, () => {
-        onEnd();
-        decide(false);
-      });
-    }
-    socket.once('connect', () => {
-      t0 = performance.now();
-      resolve({ socket, received: () => Buffer.concat(chunks), ended, admitted });
-    });
-    socket.once('error', reject);
-  });
-}
-
-/** An SSH packet header (length, padding length) followed by the first bytes of a payload. */
-function packetStart(declaredLength: number, body: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(declaredLength >>> 0, 0);
-  head[4] = 4;
-  return Buffer.concat([head, body]);
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-function dirBytes(dir: string): number {
-  if (!fs.existsSync(dir)) return 0;
-  return fs.readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? dirBytes(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size), 0);
-}
 
 interface LatencyStats {
   probes: number;

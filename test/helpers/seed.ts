@@ -1,6 +1,7 @@
 // Fills a data directory with users, devices, credentials and grants, in-process, through the same admin services
 // the CLI uses (faster than one CLI process per step; the CLI itself is exercised by its own tests and by gateway e2e).
 
+import fs from 'node:fs';
 import { generateEd25519KeyPair } from '../../src/gateway/ssh/host-key.js';
 import { UserAdmin } from '../../src/core/user-admin.js';
 import { VaultAdmin } from '../../src/core/vault-admin.js';
@@ -25,4 +26,38 @@ export async function openSeeder(dataDir: string): Promise<Seeder> {
 export function userKeyPair(comment = 'vigil-user'): { privateKey: string; publicKey: string } {
   const pair = generateEd25519KeyPair({ comment });
   return { privateKey: pair.private, publicKey: pair.public };
+}
+
+/** The target side of the usual e2e set-up (test/helpers/sshd.ts's Sshd fits). */
+export interface SeedTarget {
+  port: number;
+  hostKeyLine: string;
+  user: string;
+  password: string;
+  privateKey: string;
+}
+
+/**
+ * The usual e2e set-up: `alice` (PAM User, logging in with a fresh key written 0600 at `keyFile`) granted
+ * `<target.user>@web01`, the target vaulted with its password or private key. `more` seeds extra users or rules
+ * in the same admin session. Returns alice's key pair.
+ */
+export async function seedAliceOnWeb01(
+  dataDir: string,
+  target: SeedTarget,
+  o: { keyFile: string; vaulted: 'key' | 'password'; more?: (s: Seeder) => Promise<void> },
+): Promise<{ privateKey: string; publicKey: string }> {
+  const keys = userKeyPair('alice@laptop');
+  fs.writeFileSync(o.keyFile, keys.privateKey, { mode: 0o600 });
+  const seeder = await openSeeder(dataDir);
+  try {
+    await o.more?.(seeder);
+    await seeder.users.addUser({ username: 'alice', publicKey: keys.publicKey, roles: ['PAM User'] }, 'test');
+    await seeder.vault.addDevice({ name: 'web01', host: '127.0.0.1', port: target.port, hostKey: target.hostKeyLine, trustOnFirstUse: false }, 'test');
+    await seeder.vault.addCredential(`${target.user}@web01`, o.vaulted === 'key' ? { privateKey: target.privateKey } : { password: target.password }, 'test');
+    await seeder.vault.addGrant('alice', `${target.user}@web01`, {}, 'test');
+  } finally {
+    await seeder.close();
+  }
+  return keys;
 }

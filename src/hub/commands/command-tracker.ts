@@ -20,6 +20,7 @@ import type { Clock } from '../../core/clock.js';
 import { KeyReader, LineKeys, type Key } from './key-line.js';
 import { TrackerQueue } from './tracker-queue.js';
 import { CommandAssembler, type CommandAssemblerOptions } from './command-assembler.js';
+import { StdinLines } from './stdin-lines.js';
 import { decideLine, sameLine, showsKeys, stripPrompt } from './line-decision.js';
 import { cursorLine, lineEndingAt, type LineView } from './screen-lines.js';
 
@@ -84,8 +85,8 @@ export class CommandTracker {
   /** An input entry had to wait for a commit: the line it starts was typed ahead. */
   private waited = false;
   private readonly idleWaiters = new Set<() => void>();
-  /** keysOnly: the unfinished line the shell holds. */
-  private plainPartial = '';
+  /** keysOnly: the lines sent are the commands. */
+  private readonly stdin: StdinLines;
   /** How many times output was dropped unparsed (bulk output, or the tracker fell behind). */
   get skips(): number {
     return this.q.skips;
@@ -93,6 +94,7 @@ export class CommandTracker {
 
   constructor(private readonly o: CommandTrackerOptions) {
     this.cmds = new CommandAssembler(o);
+    this.stdin = new StdinLines(this.cmds);
     this.term = new HeadlessTerminal({ cols: o.cols, rows: o.rows, scrollback: 100, allowProposedApi: true, logLevel: 'off' });
     this.reader = new KeyReader(() => this.term.modes.bracketedPasteMode);
     this.term.onLineFeed(() => this.lineFeed());
@@ -260,7 +262,7 @@ export class CommandTracker {
       }
       this.q.take(next.index, 1);
       if (e.kind === 'r') this.term.resize(e.cols, e.rows);
-      else if (this.o.keysOnly) this.plainInput(e.text, e.at);
+      else if (this.o.keysOnly) this.stdin.input(e.text, e.at);
       else {
         const waited = this.waited;
         this.waited = false;
@@ -317,19 +319,6 @@ export class CommandTracker {
   }
 
   /** keysOnly: input as the shell reads it, line by line; a blank line only matters inside a continued command (a here-document's body). */
-  private plainInput(text: string, at: number): void {
-    const lines = (this.plainPartial + text).split('\n');
-    this.plainPartial = lines.pop()!;
-    for (const line of lines) this.plainLine(line, at);
-  }
-
-  private plainLine(line: string, at: number): void {
-    const text = line.trim();
-    if (!text && this.cmds.pending.length === 0) return;
-    if (this.cmds.pending.length === 0) this.cmds.endExcerpt();
-    this.cmds.line({ kind: 'command', text }, at);
-  }
-
   /** The first key of a line: remember the prompt; the previous command's output is complete (unless typed ahead). */
   private startLine(typeahead: boolean): void {
     if (!typeahead) this.cmds.endExcerpt();
@@ -389,8 +378,7 @@ export class CommandTracker {
     this.finished = true;
     if (this.commit) this.commitLine(cursorLine(this.term.buffer.active).line);
     // keysOnly: the shell runs an unfinished last line when its input ends.
-    if (this.plainPartial.trim()) this.plainLine(this.plainPartial, this.now());
-    this.plainPartial = '';
+    this.stdin.finish(this.now());
     this.cmds.finish(this.now());
   }
 
