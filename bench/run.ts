@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     await seeder.vault.addCredential(`${sshd.user}@web01`, { privateKey: sshd.privateKey }, 'bench');
     await seeder.vault.addGrant('alice', `${sshd.user}@web01`, {}, 'bench');
     await seeder.close();
-    vigil = await startVigilProcess({ dataDir, env: { VIGIL_LOG_LEVEL: 'info' } });
+    vigil = await startVigilProcess({ dataDir, env: { VIGIL_LOG_LEVEL: 'info' }, nodeArgs: process.env.BENCH_VIGIL_NODE_ARGS?.split(' ').filter(Boolean) });
     const native = /"nativeCrypto":true/.test(vigil.stdout());
 
     // OpenSSH client config: one file, so the ProxyJump hop authenticates with the same key.
