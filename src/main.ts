@@ -15,6 +15,7 @@ import type { PasswordHasher, SecretBox } from './core/ports.js';
 import { FileRecordingStore } from './recording/file-recording-store.js';
 import { RecorderPool } from './recording/recorder-pool.js';
 import { SessionHub } from './hub/session-hub.js';
+import { MirrorPool } from './hub/mirror/mirror-pool.js';
 import { SshAuthenticator } from './gateway/ssh/auth.js';
 import { TargetConnector } from './gateway/ssh/target.js';
 import { SshGateway } from './gateway/ssh/server.js';
@@ -28,6 +29,7 @@ import { VaultAdmin } from './core/vault-admin.js';
 import { SqliteTokenRepo } from './store/token-repo.js';
 import { validatePrivateKey } from './cli/key-check.js';
 import { verifyRecording } from './recording/integrity.js';
+import { castReadStream, castStat, castStorage } from './recording/cast-source.js';
 import { FsPurgeFiles } from './core/purge-files.js';
 import { PurgeService } from './core/purge-service.js';
 import { SettingsService } from './core/settings-service.js';
@@ -62,6 +64,8 @@ export interface AdminContext {
   hasher: PasswordHasher;
   clock: Clock;
   verifyRecording: typeof verifyRecording;
+  /** How a recording is stored (plain, compressed, or not at all). */
+  castStorage: typeof castStorage;
   /** The TOTP algorithm, for `vigil user totp`. */
   totp: TotpEngine;
   /** Session Video for `vigil sessions video` and `vigil sessions play` (run in the CLI's own process). */
@@ -78,7 +82,7 @@ export async function openAdmin(opts: AdminContextOptions): Promise<AdminContext
   await store.roles.seed(SEEDED_ROLES);
   const secretBox = new AesGcmSecretBox(loadMasterKey(paths.masterKey, opts.masterKey));
   const hasher = new ScryptPasswordHasher({ N: opts.passwordHashCost });
-  return { store, secretBox, hasher, clock, verifyRecording, totp: new OtpauthTotpEngine(), renderVideo, playback, close: () => store.close() };
+  return { store, secretBox, hasher, clock, verifyRecording, castStorage, totp: new OtpauthTotpEngine(), renderVideo, playback, close: () => store.close() };
 }
 
 /** Field names whose values never reach a log line, at any depth pino can address. */
@@ -126,6 +130,9 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
     // Recordings are encoded, hashed and written on one worker thread for all sessions; stopped after the hub.
     const recorders = new RecorderPool();
     closers.push(() => recorders.close());
+    // Live terminal mirrors (Live Stream snapshots) of all sessions are parsed on one worker thread, off the relay's.
+    const mirrors = new MirrorPool({ onWorkerError: (err) => logger.error({ err: err.message }, 'live mirror worker stopped; live screens start over blank') });
+    closers.push(() => mirrors.close());
     const settings = new SettingsService({ settings: store.settings, audit: store.audit, clock, users: store.users });
     // One checker for the console and the gateway, so that a code used at one is refused at the other.
     const totpCodes = new TotpCodes({ users: store.users, box: secretBox, engine: admin.totp, clock });
@@ -137,6 +144,7 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
       clock,
       logger,
       keyframes,
+      mirrors,
       policy: {
         defaultAuditors: () => settings.get('auditors.default'),
         recordingFailure: () => settings.get('recording.onFailure'),
@@ -280,7 +288,7 @@ function buildSessionVideo(o: {
   const videos = new VideoJobs({ videosDir: o.paths.videos, onError: (sessionId, error) => o.logger.warn({ sessionId, error }, 'video generation failed') });
   o.closers.push(() => videos.close());
   const player = new RecordingPlayer({ ensureIndex: (p) => o.keyframes.ensure(p) });
-  return { player, videos, events: o.store.events, commands: o.store.commands };
+  return { player, videos, recordings: { stat: castStat, stream: castReadStream }, events: o.store.events, commands: o.store.commands };
 }
 
 /** Session Logs, audited-command rules and Sessions for audit. */

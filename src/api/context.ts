@@ -87,6 +87,13 @@ export interface SessionVideoDeps {
     status(sessionId: string): Promise<VideoJob | null>;
     file(sessionId: string): Promise<{ path: string; size: number } | null>;
   };
+  /** The stored recordings, plain or compressed after close (src/recording/cast-source.ts). */
+  recordings: {
+    /** Size of the recording (uncompressed), bytes on disk, last change; null when it is not stored. */
+    stat(castPath: string): { size: number; storedBytes: number; mtimeMs: number; compressed: boolean } | null;
+    /** The recording's bytes [start, end] (inclusive), decompressed when stored compressed. */
+    stream(castPath: string, range: { start?: number; end?: number }): NodeJS.ReadableStream;
+  };
   /** Session events, shown as timeline markers. */
   events: Pick<EventRepo, 'forSession'>;
   /** Reconstructed commands (the logs module's CommandRepo), shown as timeline markers; optional. */

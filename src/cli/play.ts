@@ -26,7 +26,7 @@ export function registerPlay(sessions: Command, io: CliIO): void {
     .action(async (ref: string, opts: { speed: number; from: number; idleLimit: number }, cmd: Command) => {
       if (opts.speed === 0) throw new UsageError('--speed must be more than 0');
       const { s, playback } = await withAdmin(cmd, io, async ({ admin }) => {
-        const found = await findRecording(admin.store.sessions, ref);
+        const found = await findRecording(admin.store.sessions, ref, admin.castStorage);
         await recordCliAccess(admin.store, found, 'Session Play', 'session.play', `vigil sessions play from ${opts.from} s`, admin.clock.now());
         return { s: found, playback: admin.playback };
       });

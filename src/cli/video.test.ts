@@ -9,6 +9,7 @@ import { openAdmin } from '../main.js';
 import { describeTerminal } from '../hub/mirror/mirror-test-helpers.js';
 import { ReplayTerminal } from '../recording/keyframes/replay-terminal.js';
 import { lineEvent, SyncCastLines } from '../recording/keyframes/cast-lines.js';
+import { openCastSync } from '../recording/cast-source.js';
 import { writeInteractiveCast } from '../../test/helpers/synthetic-cast.js';
 import { requireTool } from '../../test/helpers/tools.js';
 import type { CliIO } from './context.js';
@@ -68,13 +69,13 @@ async function eventsOf(id: number): Promise<string[]> {
 
 function screenAt(cast: string, t: number): unknown {
   const term = new ReplayTerminal({ cols: 80, rows: 24 });
-  const fd = fs.openSync(cast, 'r');
+  const fd = openCastSync(cast);
   const lines = new SyncCastLines(fd, 0);
   for (let l = lines.next(); l; l = lines.next()) {
     const e = lineEvent(l.bytes);
     if (e?.type === 'o' && e.time <= t) term.write(e.data);
   }
-  fs.closeSync(fd);
+  fd.close();
   return describeTerminal(term.term, term.windowTitle).alternate ?? describeTerminal(term.term, term.windowTitle).normal;
 }
 

@@ -8,7 +8,7 @@ import type { SessionEventName, SessionRecord } from '../core/types.js';
 import { cliActor, UsageError, withAdmin, type CliIO } from './context.js';
 
 /** A completed session with a recording on disk, by its number (ID column) or Session ID; explains why not otherwise. */
-export async function findRecording(sessions: Pick<SessionRepo, 'get' | 'bySessionId'>, ref: string): Promise<SessionRecord & { recordingPath: string }> {
+export async function findRecording(sessions: Pick<SessionRepo, 'get' | 'bySessionId'>, ref: string, stored: (castPath: string) => unknown): Promise<SessionRecord & { recordingPath: string }> {
   let s: SessionRecord | null;
   if (/^\d{1,15}$/.test(ref)) s = await sessions.get(Number(ref));
   else if (/^[0-9a-f]{16,64}$/i.test(ref)) s = await sessions.bySessionId(ref.toLowerCase());
@@ -16,7 +16,7 @@ export async function findRecording(sessions: Pick<SessionRepo, 'get' | 'bySessi
   if (!s) throw VigilError.notFound(`session ${ref}`);
   if (s.status === 'active') throw new Error(`session ${s.id} is still active: its video is available once it ends`);
   if (s.purgedAt) throw new Error(`the recording of session ${s.id} was purged`);
-  if (!s.recordingPath || !fs.existsSync(s.recordingPath)) throw new Error(`session ${s.id} has no recording on disk`);
+  if (!s.recordingPath || !stored(s.recordingPath)) throw new Error(`session ${s.id} has no recording on disk`);
   return s as SessionRecord & { recordingPath: string };
 }
 
@@ -54,7 +54,7 @@ export function registerVideo(sessions: Command, io: CliIO): void {
       if (!opts.output.toLowerCase().endsWith('.mp4')) throw new UsageError('--output must name an .mp4 file');
       if (fs.existsSync(opts.output) && !opts.force) throw new UsageError(`${opts.output} exists; use --force to overwrite it`);
       const result = await withAdmin(cmd, io, async ({ admin }) => {
-        const s = await findRecording(admin.store.sessions, ref);
+        const s = await findRecording(admin.store.sessions, ref, admin.castStorage);
         let shown = -1;
         const r = await admin.renderVideo({
           castPath: s.recordingPath,

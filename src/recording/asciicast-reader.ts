@@ -1,6 +1,5 @@
 // Streams an asciicast v2 file: its header, then its events one at a time (bounded memory).
 
-import { createReadStream } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { VigilError } from '../core/errors.js';
 import {
@@ -10,9 +9,10 @@ import {
   type AsciicastEvent,
   type AsciicastHeader,
 } from './asciicast-format.js';
+import { castReadStream } from './cast-source.js';
 
 function lines(path: string): { rl: Interface; close: () => void } {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+  const stream = castReadStream(path, { highWaterMark: 256 * 1024 }).setEncoding('utf8');
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   return {
     rl,

@@ -1,13 +1,12 @@
 // Recording integrity: the SHA-256 of a file and a check of a recording against the size and hash stored at close.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { castReadStream, castStat } from './cast-source.js';
 
-/** Hex SHA-256 of a file, streamed (bounded memory). */
+/** Hex SHA-256 of a recording's bytes (decompressed when it is stored compressed), streamed (bounded memory). */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+  for await (const chunk of castReadStream(path, { highWaterMark: 1024 * 1024 })) {
     hash.update(chunk as Buffer);
   }
   return hash.digest('hex');
@@ -23,12 +22,11 @@ export interface VerifyResult {
 export async function verifyRecording(path: string, expectedSha256: string, expectedSize?: number): Promise<VerifyResult> {
   let size: number;
   try {
-    const st = await stat(path);
-    if (!st.isFile()) return { ok: false, problem: 'recording is not a regular file' };
+    const st = castStat(path);
+    if (!st) return { ok: false, problem: 'recording file is missing' };
     size = st.size;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, problem: 'recording file is missing' };
-    throw err;
+    return { ok: false, problem: `recording cannot be read: ${err instanceof Error ? err.message : String(err)}` };
   }
   if (expectedSize !== undefined && size !== expectedSize) {
     return { ok: false, problem: `recording size differs: ${size} bytes on disk, ${expectedSize} expected` };

@@ -9,6 +9,7 @@ import { resolveFontChain } from '../../src/recording/video/font-chain.js';
 import { GlyphAtlas } from '../../src/recording/video/glyph-atlas.js';
 import { renderVideo } from '../../src/recording/video/video-renderer.js';
 import { lineEvent, SyncCastLines } from '../../src/recording/keyframes/cast-lines.js';
+import { openCastSync } from '../../src/recording/cast-source.js';
 import { CastFile, writeInteractiveCast } from '../helpers/synthetic-cast.js';
 import { requireTool } from '../helpers/tools.js';
 
@@ -58,7 +59,7 @@ function cjkPrerequisitesMissing(): boolean {
 
 /** Video time of recording time `t` when pauses longer than `cap` are shortened to `cap`. */
 function videoTime(castPath: string, t: number, cap: number): number {
-  const fd = fs.openSync(castPath, 'r');
+  const fd = openCastSync(castPath);
   const lines = new SyncCastLines(fd, 0);
   let prev = 0, v = 0;
   for (let l = lines.next(); l; l = lines.next()) {
@@ -68,7 +69,7 @@ function videoTime(castPath: string, t: number, cap: number): number {
     v += Math.min(e.time - prev, cap);
     prev = e.time;
   }
-  fs.closeSync(fd);
+  fd.close();
   return v + Math.min(t - prev, cap);
 }
 

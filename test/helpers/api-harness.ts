@@ -1,5 +1,6 @@
 // A real API over a real SQLite store, hub and file recordings in a temp dir, with seeded users of each role (API tests).
 
+import { castReadStream, castStat } from '../../src/recording/cast-source.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,7 +139,7 @@ export async function createHarness(options: ApiOptions = {}): Promise<Harness> 
     settings: store.settings,
     clock,
     logger,
-    sessionVideo: { player, videos, events: store.events, commands: commandRepo },
+    sessionVideo: { player, videos, recordings: { stat: castStat, stream: castReadStream }, events: store.events, commands: commandRepo },
     sessionLogs: {
       logs: new SessionLogs({ access, sessions: store.sessions, events: store.events, eventSink: hub, commands: commandRepo, index: store.search, recordings: new AsciicastRecordingText(), clock }),
       rules: new CommandRules({ rules: store.rules, audit: store.audit, clock }),

@@ -7,31 +7,26 @@
 // download, a media player seeking) are not logged again. Chunks are not logged.
 
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { VigilError } from '../../core/errors.js';
 import type { SessionView } from '../../core/session-access.js';
 import type { SessionRecord } from '../../core/types.js';
 import { actorOf, sessionGuard } from '../auth-plugin.js';
-import type { RouteContext } from '../context.js';
+import type { RouteContext, SessionVideoDeps } from '../context.js';
 import { problem, sendProblem } from '../problem.js';
 import { idParams, playerChunkQuerySchema, playerChunkSchema, playerInfoSchema, type PlayerChunk, type PlayerInfo } from '../schemas.js';
 
 /** How long opening the player waits for a recording without keyframes to be indexed before answering 503. */
 const INDEX_WAIT_MS = 15_000;
 
-/** The recording file of a session, or 404 saying why there is none. */
-export async function recordingFile(s: SessionRecord): Promise<{ path: string; size: number; mtimeMs: number }> {
+/** The recording of a session (its path, uncompressed size, last change), or 404 saying why there is none. */
+export async function recordingFile(s: SessionRecord, recordings: SessionVideoDeps['recordings']): Promise<{ path: string; size: number; mtimeMs: number }> {
   if (s.purgedAt) throw new VigilError('NotFound', 'the recording of this session was purged');
   if (!s.recordingPath) throw new VigilError('NotFound', 'this session has no recording');
-  try {
-    const st = await stat(s.recordingPath);
-    return { path: s.recordingPath, size: st.size, mtimeMs: st.mtimeMs };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new VigilError('NotFound', 'the recording file of this session is missing');
-    throw err;
-  }
+  const st = recordings.stat(s.recordingPath);
+  if (!st) throw new VigilError('NotFound', 'the recording file of this session is missing');
+  return { path: s.recordingPath, size: st.size, mtimeMs: st.mtimeMs };
 }
 
 export interface FileDownload {
@@ -44,6 +39,8 @@ export interface FileDownload {
   sha256?: string | null;
   /** Called before the body is sent when the response starts at byte 0 (a new download). */
   onDownload: () => Promise<void>;
+  /** Reads bytes [start, end] of the content; default: the file at `path` as it is on disk. */
+  open?: (start: number, end: number) => NodeJS.ReadableStream;
 }
 
 /** Sends a file as an attachment with single-range support (206/416) and conditional GET (304). */
@@ -68,7 +65,7 @@ export async function sendDownload(req: FastifyRequest, reply: FastifyReply, f: 
   reply.type(f.contentType).header('content-length', String(Math.max(0, end - start + 1)));
   if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${f.size}`);
   if (f.size === 0) return reply.send('');
-  return reply.send(createReadStream(f.path, { start, end }));
+  return reply.send(f.open ? f.open(start, end) : createReadStream(f.path, { start, end }));
 }
 
 /** One `bytes=` range (multiple ranges are answered with the whole file), null for none. */
@@ -118,7 +115,7 @@ export const recordingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
     async (req, reply) => {
       const view = await viewOf(req);
       const s = view.session;
-      const file = await recordingFile(s);
+      const file = await recordingFile(s, video.recordings);
       return sendDownload(req, reply, {
         path: file.path,
         size: file.size,
@@ -126,6 +123,8 @@ export const recordingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
         filename: `session-${s.id}-${s.sessionId}.cast`,
         etag: s.recordingSha256 ? `"${s.recordingSha256}"` : `"${file.size}-${Math.floor(file.mtimeMs)}"`,
         sha256: s.recordingSha256,
+        // A recording compressed after close is sent decompressed: the exact asciicast, which the stored SHA-256 verifies.
+        open: (start, end) => video.recordings.stream(file.path, { start, end }),
         onDownload: async () => {
           const actor = actorOf(req);
           await ctx.hub.event(s.id, actor.userId, actor.username, 'Video Download', 'recording (.cast)');
@@ -150,7 +149,7 @@ export const recordingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
     async (req): Promise<PlayerInfo> => {
       const view = await viewOf(req);
       const s = view.session;
-      const file = await recordingFile(s);
+      const file = await recordingFile(s, video.recordings);
       const timeline = await withDeadline(video.player.timeline(file.path), INDEX_WAIT_MS, 'the recording is being prepared for playback; try again in a moment');
       const at = (d: Date) => (d.getTime() - s.startedAt.getTime()) / 1000;
       const inside = (t: number) => t >= 0 && t <= timeline.duration;
@@ -181,7 +180,7 @@ export const recordingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, 
     },
     async (req, reply) => {
       const view = await viewOf(req);
-      const file = await recordingFile(view.session);
+      const file = await recordingFile(view.session, video.recordings);
       const q = req.query;
       const query = q.after !== undefined ? { after: q.after } : { at: q.t ?? q.at ?? 0 };
       const json = await withDeadline(video.player.chunkJson(file.path, query), INDEX_WAIT_MS, 'the recording is being prepared for playback; try again in a moment');

@@ -53,7 +53,7 @@ export const videoRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx)
     async (req, reply) => {
       const view = await viewOf(req);
       const s = view.session;
-      const file = await recordingFile(s);
+      const file = await recordingFile(s, video.recordings);
       // requestedBy goes into the job's file, so that a job resumed after a restart still says who asked.
       const job = await video.videos.start({ sessionId: s.sessionId, castPath: file.path, startedAt: s.startedAt, requestedBy: actorOf(req).username });
       if (job.state !== 'done') await access.auditSession(actorOf(req), 'session.video.generate', s);

@@ -1,8 +1,8 @@
 // Searches a recording's displayed text (asciicast "o" events through TextLines) for Session Logs' search box.
 
-import fs from 'node:fs';
 import type { RecordingText } from '../../core/session-logs.js';
 import { readAsciicast } from '../../recording/asciicast-reader.js';
+import { castStorage } from '../../recording/cast-source.js';
 import { TextLines } from './text-lines.js';
 
 /** Lines are returned cut to this length around the match. */
@@ -10,7 +10,7 @@ const SHOWN = 300;
 
 export class AsciicastRecordingText implements RecordingText {
   async search(recordingPath: string, text: string, limit: number): Promise<Array<{ offset: number; text: string }> | null> {
-    if (!fs.existsSync(recordingPath)) return null;
+    if (castStorage(recordingPath) === null) return null;
     const needle = text.toLowerCase();
     const found: Array<{ offset: number; text: string }> = [];
     let time = 0;

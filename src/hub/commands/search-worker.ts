@@ -6,10 +6,10 @@
 // never slows the relay, bulk output is indexed late rather than dropped, and how far each recording was read is
 // committed with its lines, so a restart resumes where it stopped.
 
-import { closeSync, openSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IndexedLine } from '../../core/session-logs.js';
+import { openCastSync, type CastSource } from '../../recording/cast-source.js';
 import { lineEvent, SyncCastLines } from '../../recording/keyframes/cast-lines.js';
 import { openSearchDb, SearchTextWriter } from '../../store/search-index.js';
 import { TextLines } from './text-lines.js';
@@ -38,7 +38,7 @@ const MAX_DISTINCT = 50_000;
 interface Job {
   sessionId: number;
   path: string;
-  fd: number;
+  src: CastSource;
   lines: SyncCastLines;
   text: TextLines;
   time: number;
@@ -65,8 +65,9 @@ try {
 }
 
 function open(sessionId: number, path: string, offset: number, finishAfter: number | null): void {
-  const fd = openSync(path, 'r');
-  const job: Job = { sessionId, path, fd, lines: new SyncCastLines(fd, offset, 256 * 1024), text: null as unknown as TextLines, time: 0, pending: [], seen: new Set(), indexed: 0, finishAfter };
+  // Plain while the session runs; compressed when a restart resumes a recording closed since.
+  const src = openCastSync(path);
+  const job: Job = { sessionId, path, src, lines: new SyncCastLines(src, offset, 256 * 1024), text: null as unknown as TextLines, time: 0, pending: [], seen: new Set(), indexed: 0, finishAfter };
   job.text = new TextLines((line) => {
     if (job.indexed > maxIndexed || job.seen.has(line)) return;
     if (job.seen.size < MAX_DISTINCT) job.seen.add(line);
@@ -78,7 +79,7 @@ function open(sessionId: number, path: string, offset: number, finishAfter: numb
 
 function close(job: Job): void {
   jobs.delete(job.sessionId);
-  closeSync(job.fd);
+  job.src.close();
 }
 
 /** A slice of one recording: its output lines and the new read position, in one transaction. Returns whether more is on disk. */

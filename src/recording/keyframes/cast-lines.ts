@@ -1,7 +1,6 @@
 // Reads an asciicast file line by line from any byte offset, with the offset of each line: what seeking and keyframing stand on.
 
-import { readSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import type { CastSource } from '../cast-source.js';
 import { isKnownEventType, parseEventLine, type AsciicastEvent } from '../asciicast-format.js';
 
 /** Longest line accepted; the writer's events stay under ~400 KiB (64 KiB of data, escaped). */
@@ -70,7 +69,7 @@ abstract class LineSplitter {
 
 /** Synchronous reader (worker threads, the CLI). Lines are views into the buffer, valid until the next call. */
 export class SyncCastLines extends LineSplitter {
-  constructor(private readonly fd: number, start: number, chunk = 1024 * 1024) {
+  constructor(private readonly src: Pick<CastSource, 'readSync'>, start: number, chunk = 1024 * 1024) {
     super(start, chunk);
   }
 
@@ -80,7 +79,7 @@ export class SyncCastLines extends LineSplitter {
       const line = this.take();
       if (line) return line;
       const r = this.room();
-      const n = readSync(this.fd, this.buf, r.at, r.size, r.pos);
+      const n = this.src.readSync(this.buf, r.at, r.size, r.pos);
       if (n === 0) return null;
       this.filled(n);
     }
@@ -89,7 +88,7 @@ export class SyncCastLines extends LineSplitter {
 
 /** Asynchronous reader (the API's chunk endpoint). Lines are views into the buffer, valid until the next call. */
 export class AsyncCastLines extends LineSplitter {
-  constructor(private readonly fh: FileHandle, start: number, chunk = 64 * 1024) {
+  constructor(private readonly src: Pick<CastSource, 'read'>, start: number, chunk = 64 * 1024) {
     super(start, chunk);
   }
 
@@ -98,7 +97,7 @@ export class AsyncCastLines extends LineSplitter {
       const line = this.take();
       if (line) return line;
       const r = this.room();
-      const { bytesRead } = await this.fh.read(this.buf, r.at, r.size, r.pos);
+      const bytesRead = await this.src.read(this.buf, r.at, r.size, r.pos);
       if (bytesRead === 0) return null;
       this.filled(bytesRead);
     }

@@ -3,10 +3,11 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { parseHeader } from '../asciicast-format.js';
+import { openCastSync, type CastSource } from '../cast-source.js';
 import { SyncCastLines } from './cast-lines.js';
 import { KeyframeBuilder, type BuilderStart, type KeyframeSink, type KeyframeThresholds } from './keyframe-builder.js';
 import {
-  castHeaderLine, encodeRecord, indexHeader, isComplete, keyframePaths, readIndex, readKeyframeSync,
+  castHeaderLine, castSize, encodeRecord, indexHeader, isComplete, keyframePaths, readIndex, readKeyframeSync,
   DEFLATED, KIND_END, KIND_IDLE, KIND_KEYFRAME, type KeyframeIndex,
 } from './keyframe-index.js';
 
@@ -66,17 +67,17 @@ function writeAll(fd: number, buf: Buffer): void {
  * existing index. Whole lines only: a line still being written is read on a later `poll`.
  */
 export class KeyframeFollower {
-  private readonly castFd: number;
+  private readonly cast: CastSource;
   private lines: SyncCastLines;
   private builder: KeyframeBuilder | null = null;
   private sink: FileKeyframeSink | null = null;
   private closed = false;
 
   constructor(private readonly castPath: string, private readonly resumeFrom: KeyframeIndex | null, private readonly limits?: Partial<KeyframeThresholds>) {
-    this.castFd = openSync(castPath, 'r');
+    this.cast = openCastSync(castPath);
     const last = resumeFrom?.keyframes.at(-1);
     // 64 KiB (grown for longer lines): the worker may follow hundreds of sessions at once.
-    this.lines = new SyncCastLines(this.castFd, last ? last.castOffset : 0, 64 * 1024);
+    this.lines = new SyncCastLines(this.cast, last ? last.castOffset : 0, 64 * 1024);
     if (resumeFrom && last) {
       const data = readKeyframeSync(castPath, last);
       const headerLine = castHeaderLine(castPath);
@@ -112,7 +113,7 @@ export class KeyframeFollower {
   finish(): void {
     this.poll();
     if (!this.builder) throw new Error(`${this.castPath} has no asciicast header`);
-    this.builder.end(fstatSync(this.castFd).size);
+    this.builder.end(this.cast.size());
     this.close();
   }
 
@@ -122,7 +123,7 @@ export class KeyframeFollower {
     this.closed = true;
     this.builder?.dispose();
     this.sink?.close();
-    closeSync(this.castFd);
+    this.cast.close();
   }
 
   private start(start: BuilderStart, headerLine: Buffer, resumeFrom: KeyframeIndex | null): void {
@@ -146,7 +147,7 @@ export interface BuildKeyframesOptions {
  */
 export function buildKeyframes(castPath: string, opts: BuildKeyframesOptions = {}): KeyframeIndex {
   const existing = opts.fresh ? null : readIndex(castPath);
-  const size = fstatSizeOf(castPath);
+  const size = castSize(castPath);
   if (existing && isComplete(existing, size)) return existing;
   const follower = new KeyframeFollower(castPath, existing && existing.keyframes.length > 0 ? existing : null, opts.limits);
   try {
@@ -156,13 +157,4 @@ export function buildKeyframes(castPath: string, opts: BuildKeyframesOptions = {
     follower.close();
   }
   return readIndex(castPath);
-}
-
-function fstatSizeOf(path: string): number {
-  const fd = openSync(path, 'r');
-  try {
-    return fstatSync(fd).size;
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { openCastSync } from '../cast-source.js';
 import { inflateRawSync } from 'node:zlib';
 
 export const INDEX_MAGIC = Buffer.from('VKIDX1\0\0', 'latin1');
@@ -84,14 +85,14 @@ function fingerprint(castHeaderLine: Buffer): Buffer {
 
 /** The header line of a recording (without its newline), or null when it has none yet. */
 export function castHeaderLine(castPath: string): Buffer | null {
-  const fd = openSync(castPath, 'r');
+  const src = openCastSync(castPath);
   try {
     const buf = Buffer.alloc(64 * 1024);
-    const n = readSync(fd, buf, 0, buf.length, 0);
+    const n = src.readSync(buf, 0, buf.length, 0);
     const nl = buf.subarray(0, n).indexOf(10);
     return nl < 0 ? null : buf.subarray(0, nl);
   } finally {
-    closeSync(fd);
+    src.close();
   }
 }
 
@@ -171,7 +172,17 @@ export function readIndex(castPath: string): KeyframeIndex {
   }
   const headerLine = castHeaderLine(castPath);
   if (!headerLine) return { ...EMPTY, keyframes: [], idle: [] };
-  return decodeIndex(buf, dataSize, { headerLine, size: statSync(castPath).size });
+  return decodeIndex(buf, dataSize, { headerLine, size: castSize(castPath) });
+}
+
+/** Bytes of the recording, plain or compressed; throws ENOENT when it is not stored. */
+export function castSize(castPath: string): number {
+  const src = openCastSync(castPath);
+  try {
+    return src.size();
+  } finally {
+    src.close();
+  }
 }
 
 /** True when the index covers the whole recording of `castSize` bytes. */

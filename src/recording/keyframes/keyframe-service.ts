@@ -1,10 +1,9 @@
 // Keyframes for the server: a session tap that has the worker follow a live recording, and on-demand completion of any recording's index.
 
-import { stat } from 'node:fs/promises';
 import type { Worker } from 'node:worker_threads';
 import type { SessionTap } from '../../hub/live-session.js';
 import { startWorker } from '../worker-launch.js';
-import { isComplete, readIndex } from './keyframe-index.js';
+import { castSize, isComplete, readIndex } from './keyframe-index.js';
 import type { KeyframeWorkerReply, KeyframeWorkerRequest } from './keyframe-worker.js';
 
 export interface KeyframeServiceOptions {
@@ -39,8 +38,7 @@ export class KeyframeService {
 
   /** Resolves once the recording's keyframe index is complete (at once when it already is). */
   async ensure(castPath: string): Promise<void> {
-    const { size } = await stat(castPath);
-    if (isComplete(readIndex(castPath), size)) return;
+    if (isComplete(readIndex(castPath), castSize(castPath))) return;
     const id = this.nextId++;
     await new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

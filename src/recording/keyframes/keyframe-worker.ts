@@ -6,10 +6,9 @@
 // of SLICE_BYTES per recording, round robin, so one bulk session does not starve the others.
 
 import { parentPort } from 'node:worker_threads';
-import { statSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { KeyframeFollower } from './keyframe-files.js';
-import { isComplete, readIndex } from './keyframe-index.js';
+import { castSize, isComplete, readIndex } from './keyframe-index.js';
 
 /** Messages from the main thread. */
 export type KeyframeWorkerRequest =
@@ -106,7 +105,7 @@ port.on('message', (msg: KeyframeWorkerRequest) => {
     } else if (msg.type === 'build') {
       let job = jobs.get(msg.path);
       if (!job) {
-        if (isComplete(readIndex(msg.path), statSync(msg.path).size)) return send({ type: 'built', id: msg.id });
+        if (isComplete(readIndex(msg.path), castSize(msg.path))) return send({ type: 'built', id: msg.id });
         job = open(msg.path, false);
       }
       job.finishAfter = Math.min(job.finishAfter ?? Date.now(), Date.now());

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeTerminal, diffStates } from '../../hub/mirror/mirror-test-helpers.js';
 import { CastFile, prng, trickyChunks, writeInteractiveCast } from '../../../test/helpers/synthetic-cast.js';
 import { lineEvent, SyncCastLines } from './cast-lines.js';
+import { openCastSync } from '../cast-source.js';
 import { buildKeyframes, KeyframeFollower } from './keyframe-files.js';
 import { keyframeAt, keyframePaths, readIndex, readKeyframeSync, type KeyframeIndex } from './keyframe-index.js';
 import { ReplayTerminal } from './replay-terminal.js';
@@ -21,7 +22,7 @@ function apply(term: ReplayTerminal, type: string, data: string): void {
 
 /** Replays events with time <= t from byte `offset` (after the header when 0) into `term`. */
 function replayUntil(castPath: string, term: ReplayTerminal, offset: number, t: number): void {
-  const fd = fs.openSync(castPath, 'r');
+  const fd = openCastSync(castPath);
   try {
     const lines = new SyncCastLines(fd, offset);
     for (let line = lines.next(); line; line = lines.next()) {
@@ -31,7 +32,7 @@ function replayUntil(castPath: string, term: ReplayTerminal, offset: number, t: 
       apply(term, e.type, e.data);
     }
   } finally {
-    fs.closeSync(fd);
+    fd.close();
   }
 }
 
@@ -89,9 +90,9 @@ describe('keyframes', () => {
       const prev = i === 0 ? { time: 0, castOffset: 0 } : index.keyframes[i - 1];
       // A keyframe is due after 10 s of time (it waits for the next event) or 256 KiB of lines (+ one event).
       expect(k.castOffset - prev.castOffset).toBeLessThan(256 * 1024 + 64 * 1024);
-      const fd = fs.openSync(file, 'r');
+      const fd = openCastSync(file);
       const next = new SyncCastLines(fd, k.castOffset).next();
-      fs.closeSync(fd);
+      fd.close();
       if (next) expect(lineEvent(next.bytes)!.time).toBeGreaterThan(k.time);
     }
     expect(index.idle.length).toBeGreaterThan(0);

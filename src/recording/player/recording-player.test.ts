@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeTerminal } from '../../hub/mirror/mirror-test-helpers.js';
 import { CastFile, prng, topScreen, writeInteractiveCast } from '../../../test/helpers/synthetic-cast.js';
 import { lineEvent, SyncCastLines } from '../keyframes/cast-lines.js';
+import { openCastSync } from '../cast-source.js';
 import { buildKeyframes } from '../keyframes/keyframe-files.js';
 import { ReplayTerminal } from '../keyframes/replay-terminal.js';
 import { RecordingPlayer, type PlayerChunk } from './recording-player.js';
@@ -17,14 +18,14 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const player = new RecordingPlayer({ ensureIndex: async (p) => void buildKeyframes(p) });
 
 function allEvents(file: string): PlayerChunk['events'] {
-  const fd = fs.openSync(file, 'r');
+  const fd = openCastSync(file);
   const out: PlayerChunk['events'] = [];
   const lines = new SyncCastLines(fd, 0);
   for (let l = lines.next(); l; l = lines.next()) {
     const e = lineEvent(l.bytes);
     if (e && (e.type === 'o' || e.type === 'r')) out.push([e.time, e.type, e.data]);
   }
-  fs.closeSync(fd);
+  fd.close();
   return out;
 }
 

@@ -4,8 +4,9 @@
 // reading from the keyframe's byte offset at most (keyframe spacing + window) of lines. Nothing
 // is replayed on the server; the browser restores the keyframe and applies the events.
 
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { readHeader } from '../asciicast-reader.js';
+import { castStat, openCastSync } from '../cast-source.js';
 import { AsyncCastLines, lineEvent, lineTime } from '../keyframes/cast-lines.js';
 import { isComplete, keyframeAt, keyframePaths, readIndex, readKeyframe, type IdlePeriod, type KeyframeIndex } from '../keyframes/keyframe-index.js';
 
@@ -104,9 +105,9 @@ export class RecordingPlayer {
     const t = Math.max(0, Math.min(seek ? q.at : q.after, duration));
     const kf = keyframeAt(c.index.keyframes, t);
     const keyframe = seek && kf ? { time: kf.time, cols: kf.cols, rows: kf.rows, data: await readKeyframe(castPath, kf) } : null;
-    const fh = await open(castPath, 'r');
+    const src = openCastSync(castPath);
     try {
-      const lines = new AsyncCastLines(fh, kf ? kf.castOffset : 0);
+      const lines = new AsyncCastLines(src, kf ? kf.castOffset : 0);
       const parts: Buffer[] = [];
       const windowEnd = t + this.windowSeconds;
       let total = 0;
@@ -139,16 +140,16 @@ export class RecordingPlayer {
       const tail = `],"next":${done ? 'null' : to},"done":${done}}`;
       return Buffer.concat([Buffer.from(head, 'utf8'), ...parts, Buffer.from(tail, 'latin1')]);
     } finally {
-      await fh.close();
+      src.close();
     }
   }
 
   /** The complete index of a recording and its size from the header, cached while the index file is unchanged. */
   private async indexed(castPath: string): Promise<Cached> {
     const idxPath = keyframePaths(castPath).index;
-    const [castStat, idxStat] = await Promise.all([stat(castPath), stat(idxPath).catch(() => null)]);
+    const [cast, idxStat] = [castStat(castPath), await stat(idxPath).catch(() => null)];
     const hit = this.cache.get(castPath);
-    if (hit && idxStat && hit.indexSize === idxStat.size && hit.indexMtime === idxStat.mtimeMs && isComplete(hit.index, castStat.size)) {
+    if (hit && idxStat && hit.indexSize === idxStat.size && hit.indexMtime === idxStat.mtimeMs && cast !== null && isComplete(hit.index, cast.size)) {
       return hit;
     }
     await this.o.ensureIndex(castPath);

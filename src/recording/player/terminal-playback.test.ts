@@ -7,6 +7,7 @@ import { afterAll, expect, it } from 'vitest';
 import { describeTerminal } from '../../hub/mirror/mirror-test-helpers.js';
 import { writeInteractiveCast } from '../../../test/helpers/synthetic-cast.js';
 import { lineEvent, SyncCastLines } from '../keyframes/cast-lines.js';
+import { openCastSync } from '../cast-source.js';
 import { ReplayTerminal } from '../keyframes/replay-terminal.js';
 import { playback } from './terminal-playback.js';
 
@@ -26,13 +27,13 @@ it('starts with the exact screen at --from, then plays the rest with pauses capp
     const first = new ReplayTerminal({ cols: 80, rows: 24 });
     first.write(steps[0].data);
     const full = new ReplayTerminal({ cols: 80, rows: 24 });
-    const fd = fs.openSync(cast, 'r');
+    const fd = openCastSync(cast);
     const lines = new SyncCastLines(fd, 0);
     for (let l = lines.next(); l; l = lines.next()) {
       const e = lineEvent(l.bytes);
       if (e?.type === 'o' && e.time <= from) full.write(e.data);
     }
-    fs.closeSync(fd);
+    fd.close();
     expect(screen(first), `from ${from}`).toEqual(screen(full));
     expect(steps[0].delayMs).toBe(0);
     for (const s of steps.slice(1)) {

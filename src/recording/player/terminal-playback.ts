@@ -1,6 +1,6 @@
 // Replays a recording into a real terminal from any point: the screen at the start time at once (keyframe + events), then output as it happened.
 
-import { closeSync, openSync } from 'node:fs';
+import { openCastSync } from '../cast-source.js';
 import { lineEvent, SyncCastLines } from '../keyframes/cast-lines.js';
 import { buildKeyframes } from '../keyframes/keyframe-files.js';
 import { keyframeAt, readKeyframeSync } from '../keyframes/keyframe-index.js';
@@ -36,9 +36,9 @@ export function* playback(o: PlaybackOptions): Generator<PlaybackStep> {
   const kf = keyframeAt(index.keyframes, from);
   let first = '\x1bc';
   if (kf) first += readKeyframeSync(o.castPath, kf);
-  const fd = openSync(o.castPath, 'r');
+  const src = openCastSync(o.castPath);
   try {
-    const lines = new SyncCastLines(fd, kf ? kf.castOffset : 0);
+    const lines = new SyncCastLines(src, kf ? kf.castOffset : 0);
     let last = from;
     let started = false;
     for (let line = lines.next(); line; line = lines.next()) {
@@ -57,6 +57,6 @@ export function* playback(o: PlaybackOptions): Generator<PlaybackStep> {
     }
     if (!started) yield { delayMs: 0, time: from, data: first };
   } finally {
-    closeSync(fd);
+    src.close();
   }
 }

@@ -1,6 +1,6 @@
 // The largest terminal a recording uses (header and resize events): the size of every frame of its video.
 
-import { closeSync, openSync } from 'node:fs';
+import { openCastSync } from '../cast-source.js';
 import { parseHeader, type AsciicastHeader } from '../asciicast-format.js';
 import { SyncCastLines } from '../keyframes/cast-lines.js';
 
@@ -8,9 +8,9 @@ const RESIZE = Buffer.from(',"r","', 'latin1');
 
 /** Reads the header and scans for resize events without parsing output events (I/O bound). */
 export function scanGeometry(castPath: string): { header: AsciicastHeader; cols: number; rows: number } {
-  const fd = openSync(castPath, 'r');
+  const src = openCastSync(castPath);
   try {
-    const lines = new SyncCastLines(fd, 0);
+    const lines = new SyncCastLines(src, 0);
     const first = lines.next();
     const header = first ? parseHeader(first.bytes.toString('utf8')) : null;
     if (!header) throw new Error('not an asciicast v2 recording');
@@ -28,6 +28,6 @@ export function scanGeometry(castPath: string): { header: AsciicastHeader; cols:
     }
     return { header, cols: Math.min(cols, 1000), rows: Math.min(rows, 1000) };
   } finally {
-    closeSync(fd);
+    src.close();
   }
 }

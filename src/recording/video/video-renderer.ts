@@ -5,7 +5,8 @@
 // always shows the real session clock, so the video still tells real time.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
+import { openCastSync } from '../cast-source.js';
 import { lineEvent, SyncCastLines } from '../keyframes/cast-lines.js';
 import { ReplayTerminal } from '../keyframes/replay-terminal.js';
 import { FfmpegEncoder } from './ffmpeg-encoder.js';
@@ -53,12 +54,12 @@ export async function renderVideo(o: RenderVideoOptions): Promise<RenderVideoRes
   const term = new ReplayTerminal({ cols: geometry.header.width, rows: geometry.header.height });
   const epoch = o.startedAt?.getTime() ?? (geometry.header.timestamp ?? 0) * 1000;
   const part = `${o.outPath}.${randomBytes(4).toString('hex')}.part`;
-  const fd = openSync(o.castPath, 'r');
+  const src = openCastSync(o.castPath);
   const encoder = new FfmpegEncoder({ ffmpeg: o.ffmpeg, width: painter.width, height: painter.height, outPath: part, threads: o.threads });
   const frames = new FrameScheduler(term, painter, encoder, { epochMs: epoch, idleCap, slotMs });
   try {
-    const size = fstatSync(fd).size;
-    const lines = new SyncCastLines(fd, 0);
+    const size = src.size();
+    const lines = new SyncCastLines(src, 0);
     let lastProgress = 0;
     for (let line = lines.next(); line; line = lines.next()) {
       const e = lineEvent(line.bytes);
@@ -79,7 +80,7 @@ export async function renderVideo(o: RenderVideoOptions): Promise<RenderVideoRes
     rmSync(part, { force: true });
     throw err;
   } finally {
-    closeSync(fd);
+    src.close();
     term.dispose();
   }
 }
