@@ -34,6 +34,8 @@ import { FsPurgeFiles } from './core/purge-files.js';
 import { PurgeService } from './core/purge-service.js';
 import { SettingsService } from './core/settings-service.js';
 import { PurgeJob } from './hub/purge-job.js';
+import { CompressJob } from './hub/compress-job.js';
+import { CastCompressor } from './recording/cast-compressor.js';
 import { AuditSessions } from './core/audit-sessions.js';
 import { CommandRules } from './core/command-rules.js';
 import { SessionLogs } from './core/session-logs.js';
@@ -208,6 +210,11 @@ export async function startVigil(config: VigilConfig, opts: StartVigilOptions = 
     });
     purgeJob.start();
     closers.push(() => purgeJob.stop());
+    // Closed recordings are compressed (seekable gzip, checked against their SHA-256) on a low-priority thread.
+    const compressor = new CastCompressor();
+    const compressJob = new CompressJob({ repo: store.compress, compressor, clock, logger, intervalMs: config.compression.intervalMs, settleMs: config.compression.settleMs });
+    if (config.compression.enabled) compressJob.start();
+    closers.push(() => compressor.close(), () => compressJob.stop());
 
     const auth = new AuthService({
       users: store.users,

@@ -45,6 +45,7 @@ export function toSessionItem(v: SessionView, now: Date): SessionItem {
     recordingSize: s.recordingSize,
     recordingDuration: s.recordingDuration,
     recordingSha256: s.recordingSha256,
+    recordingStoredSize: s.recordingStoredSize,
     preventPurge: s.preventPurge,
     purgedAt: iso(s.purgedAt),
     blocked: v.blocked,

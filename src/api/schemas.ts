@@ -38,6 +38,7 @@ export const sessionItemSchema = z
     recordingSize: z.number().int().nullable(),
     recordingDuration: z.number().nullable(),
     recordingSha256: z.string().nullable(),
+    recordingStoredSize: z.number().int().nullable().describe('Bytes the recording takes on disk once compressed after close; null until then'),
     preventPurge: z.boolean(),
     purgedAt: timestamp.nullable(),
     blocked: z.boolean().describe("The session's user has lost interactivity or is prevented from starting sessions"),

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../core/types.js';
+import { compressCast } from '../recording/cast-gzip.js';
 import { createHarness, type Harness } from '../../test/helpers/api-harness.js';
 import { writeInteractiveCast } from '../../test/helpers/synthetic-cast.js';
 import { requireTool } from '../../test/helpers/tools.js';
@@ -116,6 +117,35 @@ describe('player', () => {
     }
     // Only the opening of the player is an event.
     expect((await events(s.id)).filter((e) => e.includes('Session Play'))).toHaveLength(1);
+  });
+});
+
+describe('a recording compressed after close', () => {
+  it('downloads as the exact recorded bytes (Range included) and plays and seeks as before', async () => {
+    const s = await sessionWithCast(900);
+    const token = await h.token('auditor');
+    const get = (url: string, range?: string) => h.app.inject({ method: 'GET', url: `/api/v1/sessions/${s.id}/${url}`, headers: { authorization: `Bearer ${token}`, ...(range ? { range } : {}) } });
+    const plain = fs.readFileSync(s.recordingPath!);
+    const sha256 = createHash('sha256').update(plain).digest('hex');
+    const before = { info: (await get('player')).json(), chunk: (await get('player/chunk?t=450')).json() };
+
+    const r = compressCast(s.recordingPath!, { sha256, size: plain.length }, { memberBytes: 16 * 1024 });
+    expect(r.ok).toBe(true);
+    expect(fs.existsSync(s.recordingPath!)).toBe(false);
+
+    const full = await get('recording');
+    expect(full.statusCode).toBe(200);
+    expect(full.headers['content-length']).toBe(String(plain.length));
+    expect(full.rawPayload.equals(plain)).toBe(true);
+    const part = await get('recording', 'bytes=20000-70000');
+    expect(part.statusCode).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 20000-70000/${plain.length}`);
+    expect(part.rawPayload.equals(plain.subarray(20000, 70001))).toBe(true);
+    expect((await get('recording', `bytes=${plain.length}-`)).statusCode).toBe(416);
+
+    const info = (await get('player')).json();
+    expect({ ...info, markers: undefined }).toEqual({ ...before.info, markers: undefined });
+    expect((await get('player/chunk?t=450')).json()).toEqual(before.chunk);
   });
 });
 

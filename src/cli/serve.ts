@@ -24,6 +24,11 @@ function configOf(cmd: Command, io: CliIO, opts: { sshListen?: string; httpListe
         maxUnauthenticated: envOf(io, 'VIGIL_SSH_MAX_UNAUTHENTICATED'),
         loginTimeoutMs: envOf(io, 'VIGIL_SSH_LOGIN_TIMEOUT_MS'),
       },
+      compression: {
+        enabled: envOf(io, 'VIGIL_COMPRESSION') as 'on' | 'off' | undefined,
+        intervalMs: envOf(io, 'VIGIL_COMPRESSION_INTERVAL_MS'),
+        settleMs: envOf(io, 'VIGIL_COMPRESSION_SETTLE_MS'),
+      },
       ...(io.adminOptions?.passwordHashCost ? { passwordHashCost: io.adminOptions.passwordHashCost } : {}),
     });
   } catch (err) {

@@ -36,6 +36,16 @@ export const configSchema = z.object({
   adminPassword: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   sshLimits: sshLimitsSchema.prefault({}),
+  /** Compression of closed recordings (seekable gzip); `VIGIL_COMPRESSION=off` keeps them as written. */
+  compression: z
+    .object({
+      enabled: z.union([z.boolean(), z.enum(['on', 'off']).transform((v) => v === 'on')]).default(true),
+      /** Time between runs of the compression job. */
+      intervalMs: z.coerce.number().int().min(100).default(60_000),
+      /** How long after its session ends a recording is left as written. */
+      settleMs: z.coerce.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
   /** scrypt cost; lowered only by tests. */
   passwordHashCost: z.number().int().min(1024).default(1 << 15),
 });

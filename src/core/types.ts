@@ -94,6 +94,8 @@ export interface SessionRecord {
   recordingSize: number | null;
   recordingDuration: number | null;
   recordingSha256: string | null;
+  /** Bytes the recording takes on disk after close (compressed); null while active or not yet compressed. */
+  recordingStoredSize: number | null;
   preventPurge: boolean;
   purgedAt: Date | null;
   cols: number | null;

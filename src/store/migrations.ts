@@ -266,12 +266,22 @@ async function m004Up(db: Kysely<unknown>): Promise<void> {
   await sql`ANALYZE`.execute(db);
 }
 
+const m005: Migration = {
+  async up(db: Kysely<unknown>) {
+    // Set once a closed recording is compressed (bytes on disk); sessions already stored are compressed by the job too.
+    await db.schema.alterTable('sessions').addColumn('recording_stored_size', 'integer').execute();
+    // The compression job's queue: recordings not settled yet. Rows leave it once compressed, so the scan stays short.
+    await sql`CREATE INDEX sessions_compress_pending ON sessions (id) WHERE recording_stored_size IS NULL AND recording_path IS NOT NULL`.execute(db);
+  },
+};
+
 /** All migrations, by name; names sort in application order. */
 export const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
   '002_purge': m002,
   '003_commands': m003,
   '004_session_list': m004,
+  '005_recording_compression': m005,
 };
 
 class StaticProvider implements MigrationProvider {

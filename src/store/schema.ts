@@ -82,6 +82,8 @@ export interface SessionsTable {
   recording_size: number | null;
   recording_duration: number | null;
   recording_sha256: string | null;
+  /** Bytes the recording takes on disk once settled after close (compressed, or plain when it could not be); null until then. */
+  recording_stored_size: number | null;
   prevent_purge: number;
   purged_at: string | null;
   /** Set when a purge claimed the session; with purged_at still null, its files are being (or were partly) deleted. */

@@ -37,6 +37,7 @@ function map(r: Row): SessionRecord {
     recordingSize: r.recording_size,
     recordingDuration: r.recording_duration,
     recordingSha256: r.recording_sha256,
+    recordingStoredSize: r.recording_stored_size,
     preventPurge: r.prevent_purge === 1,
     purgedAt: fromDb(r.purged_at),
     cols: r.cols,

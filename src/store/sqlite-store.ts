@@ -1,5 +1,7 @@
 // Builds every SQLite repository over one open database (used by the composition root and tests).
 
+import type { CompressRepo } from '../hub/compress-job.js';
+import { SqliteCompressRepo } from './compress-repo.js';
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { AuditRepo, BlockRepo, CredentialRepo, DeviceRepo, EventRepo, GrantRepo, RoleRepo, SessionRepo, SettingsRepo, UserRepo } from '../core/ports.js';
@@ -33,6 +35,8 @@ export interface Repos {
   audit: AuditRepo;
   settings: SettingsRepo;
   purge: PurgeRepo;
+  /** Closed recordings waiting to be compressed (hub/compress-job.ts). */
+  compress: CompressRepo;
 }
 
 export interface SqliteStore extends Repos {
@@ -74,6 +78,7 @@ export async function openSqliteStore(file: string, clock: Clock): Promise<Sqlit
     rules: new SqliteRuleRepo(db),
     auditNotes: new SqliteAuditNoteRepo(db),
     purge: new SqlitePurgeRepo(db, search.writer),
+    compress: new SqliteCompressRepo(db),
     close: async () => {
       search.close();
       await database.close();

@@ -27,6 +27,7 @@ export function sessionItem(over: Partial<SessionItem> = {}): SessionItem {
     recordingSize: 2048,
     recordingDuration: 299.5,
     recordingSha256: 'ab'.repeat(32),
+    recordingStoredSize: 9_000,
     preventPurge: false,
     purgedAt: null,
     blocked: false,

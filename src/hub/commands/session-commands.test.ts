@@ -28,7 +28,7 @@ function record(over: Partial<SessionRecord> = {}): SessionRecord {
   return {
     id: 7, sessionId: 'ab'.repeat(16), userId: 3, user: 'alice', originIp: '192.0.2.1', credentialId: 1, credential: 'root@web01', deviceId: 1, device: 'web01',
     host: '127.0.0.1:22', protocol: 'SSH', type: 'shell', command: null, status: 'active', startedAt: new Date(), endedAt: null, exitStatus: null, bytesIn: 0, bytesOut: 0,
-    endReason: null, errorMessage: null, droppedBy: null, recordingPath: null, recordingSize: null, recordingDuration: null, recordingSha256: null, preventPurge: false,
+    endReason: null, errorMessage: null, droppedBy: null, recordingPath: null, recordingSize: null, recordingDuration: null, recordingSha256: null, recordingStoredSize: null, preventPurge: false,
     purgedAt: null, cols: 80, rows: 24, ...over,
   };
 }

@@ -103,6 +103,7 @@ export function SessionVideoWindow({ session, onClose }: SessionVideoWindowProps
             <InfoList
               items={[
                 ['Size', formatBytes(session.recordingSize)],
+                ['On disk', storedSize(session.recordingSize, session.recordingStoredSize)],
                 ['Duration', formatDuration(session.recordingDuration)],
                 ['SHA-256', session.recordingSha256 ? <code key="s" className="hash">{session.recordingSha256}</code> : ''],
               ]}
@@ -152,4 +153,10 @@ function VideoJobStatus({ job, onDownload }: { job: VideoJob; onDownload: () => 
       </div>
     </div>
   );
+}
+
+/** The recording's size on disk: compressed some time after the session closed, or kept as written when it could not be. */
+function storedSize(size: number | null, stored: number | null): string {
+  if (stored === null) return 'not compressed yet';
+  return `${formatBytes(stored)} (${size !== null && stored < size ? 'compressed' : 'kept as written'})`;
 }

@@ -1,0 +1,145 @@
+// The background compression of closed recordings: once at start, then every interval; one run at a time; stoppable.
+//
+// A recording is written plain while its session runs (the keyframe and search workers tail it); once the session
+// has been closed for `settleMs` (those readers are done with it) it is compressed into a seekable gzip, checked
+// against the SHA-256 stored at close. One recording at a time, on the compressor's own low-priority thread.
+
+import type { Clock } from '../core/clock.js';
+import type { HubLogger } from './session-hub.js';
+
+/** A closed recording not compressed yet. */
+export interface CompressCandidate {
+  id: number;
+  sessionId: string;
+  recordingPath: string;
+  sha256: string | null;
+  size: number | null;
+}
+
+/** The sessions table's side of compression (store/compress-repo.ts). */
+export interface CompressRepo {
+  /** Closed, unpurged sessions whose recording is not settled, ended before `endedBefore`, by id after `afterId`. */
+  pending(endedBefore: Date, limit: number, afterId: number): Promise<CompressCandidate[]>;
+  /** Records the bytes the recording now takes on disk (which takes it off the queue). */
+  stored(id: number, bytes: number): Promise<void>;
+}
+
+/** Compresses one recording (recording/cast-compressor.ts); `ok: false` when it does not match what was stored at close. */
+export interface RecordingCompressor {
+  compress(castPath: string, expected: { sha256: string; size: number | null }): Promise<{ ok: true; storedBytes: number } | { ok: false; problem: string }>;
+  /** Bytes the recording takes on disk as it is now, or null when it is not there. */
+  storedBytes(castPath: string): number | null;
+}
+
+export interface CompressJobOptions {
+  repo: CompressRepo;
+  compressor: RecordingCompressor;
+  clock: Clock;
+  logger: HubLogger;
+  /** Time between runs (default one minute). */
+  intervalMs?: number;
+  /** How long after its end a recording is left alone (default 30 s: live readers finish it first). */
+  settleMs?: number;
+}
+
+export interface CompressReport {
+  compressed: number;
+  /** Left uncompressed for good: no hash to check against, missing, or not matching its hash. */
+  skipped: number;
+  /** Failed for a reason that may pass (retried next run). */
+  failed: number;
+}
+
+const BATCH = 50;
+
+export class CompressJob {
+  private timer: NodeJS.Timeout | null = null;
+  private current: Promise<CompressReport | null> | null = null;
+  private stopped = false;
+
+  constructor(private readonly o: CompressJobOptions) {}
+
+  /** Starts the schedule: a run now, then one every interval. */
+  start(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setInterval(() => void this.runOnce(), this.o.intervalMs ?? 60_000);
+    this.timer.unref();
+    void this.runOnce();
+  }
+
+  /** Runs now unless a run is going (then resolves null). Never rejects: failures are logged and retried next time. */
+  runOnce(): Promise<CompressReport | null> {
+    if (this.stopped || this.current) return Promise.resolve(null);
+    this.current = this.run()
+      .then(
+        (r) => {
+          if (r.compressed + r.skipped + r.failed > 0) this.o.logger.info({ ...r }, 'recording compression done');
+          return r;
+        },
+        (err: unknown) => {
+          // The job is the top of its own call chain; the next tick retries.
+          this.o.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'recording compression failed');
+          return null;
+        },
+      )
+      .finally(() => {
+        this.current = null;
+      });
+    return this.current;
+  }
+
+  /** Stops the schedule and waits for the recording being compressed (never left half done: see compressCast). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.current;
+  }
+
+  private async run(): Promise<CompressReport> {
+    const report: CompressReport = { compressed: 0, skipped: 0, failed: 0 };
+    const before = new Date(this.o.clock.now().getTime() - (this.o.settleMs ?? 30_000));
+    let after = 0;
+    for (;;) {
+      const batch = await this.o.repo.pending(before, BATCH, after);
+      if (batch.length === 0) return report;
+      for (const c of batch) {
+        if (this.stopped) return report;
+        after = c.id;
+        await this.one(c, report);
+      }
+    }
+  }
+
+  private async one(c: CompressCandidate, report: CompressReport): Promise<void> {
+    const { compressor, repo, logger } = this.o;
+    const log = { sessionId: c.sessionId, file: c.recordingPath };
+    const onDisk = compressor.storedBytes(c.recordingPath);
+    if (onDisk === null) {
+      logger.warn(log, 'recording file is missing; nothing to compress');
+      await repo.stored(c.id, 0);
+      report.skipped++;
+      return;
+    }
+    if (!c.sha256) {
+      // Without the hash of close there is nothing to check a rewrite against: the recording stays as it was written.
+      await repo.stored(c.id, onDisk);
+      report.skipped++;
+      return;
+    }
+    try {
+      const r = await compressor.compress(c.recordingPath, { sha256: c.sha256, size: c.size });
+      if (r.ok) {
+        await repo.stored(c.id, r.storedBytes);
+        report.compressed++;
+      } else {
+        logger.error({ ...log, problem: r.problem }, 'recording does not match what was stored at close; left uncompressed');
+        await repo.stored(c.id, onDisk);
+        report.skipped++;
+      }
+    } catch (err) {
+      logger.warn({ ...log, err: err instanceof Error ? err.message : String(err) }, 'could not compress a recording; retried on the next run');
+      report.failed++;
+    }
+  }
+}
