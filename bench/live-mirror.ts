@@ -44,8 +44,8 @@ const SAMPLE = sampleMegabyte();
 /** A session's Live Stream as the hub wires it. */
 interface MirrorTap { tap: LiveStream; viewers: LiveStream; mirror: TerminalMirror; keyframe(): ReturnType<TerminalMirror['snapshot']>; dispose(): void }
 function createMirrorTap(cols: number, rows: number, options: Partial<TerminalMirrorOptions> = {}): MirrorTap {
-  const stream = new LiveStream({ cols, rows, mirror: options });
-  const { mirror } = stream;
+  const mirror = new TerminalMirror({ ...options, cols, rows });
+  const stream = new LiveStream({ cols, rows, source: mirror });
   return { tap: stream, viewers: stream, mirror, keyframe: () => mirror.snapshot(), dispose: () => mirror.dispose() };
 }
 const CHUNK = 32 * 1024;

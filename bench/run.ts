@@ -58,14 +58,50 @@ async function setupTime(route: Route): Promise<number> {
   return t.sort((a, b) => a - b)[1];
 }
 
+/** CPU seconds a process has used so far: its main (relay) thread, and all its threads. From /proc, so Linux only. */
+function cpuSeconds(pid: number): { main: number; all: number } {
+  const ticks = (file: string) => {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const f = fs.readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) };
+}
+
+/** CPU seconds of each thread of a process (id and nice value: the workers that parse terminals run niced), busiest first. */
+function threadCpu(pid: number): string {
+  const dir = `/proc/${pid}/task`;
+  return fs
+    .readdirSync(dir)
+    .map((tid) => {
+      const stat = fs.readFileSync(`${dir}/${tid}/stat`, 'utf8');
+      const f = stat.split(') ')[1]!.split(' ');
+      return { name: `${tid} nice ${f[16]}`, s: (Number(f[11]) + Number(f[12])) / 100 };
+    })
+    .filter((t) => t.s >= 0.1)
+    .sort((a, b) => b.s - a.s)
+    .map((t) => `${t.name} ${t.s.toFixed(1)}s`)
+    .join(', ');
+}
+
+/** Vigil CPU spent during its transfers, per MB relayed: a measure that background load disturbs far less than rates. */
+const vigilCpu = { pid: 0, text: { main: 0, all: 0, mb: 0 }, binary: { main: 0, all: 0, mb: 0 } };
+
 /** Best of `rounds`, with the routes interleaved so background load hits them alike. */
-async function compare(routes: Route[], command: string, rounds: number): Promise<Map<string, Transfer>> {
+async function compare(routes: Route[], command: string, rounds: number, cpu?: { main: number; all: number; mb: number }): Promise<Map<string, Transfer>> {
   const setup = new Map<string, number>();
   for (const r of routes) setup.set(r.name, await setupTime(r));
   const best = new Map<string, Transfer>();
   for (let i = 0; i < rounds; i++) {
     for (const r of routes) {
+      const before = r.name === 'Vigil' && cpu ? cpuSeconds(vigilCpu.pid) : null;
       const t = await timed(r, command);
+      if (before && cpu) {
+        const after = cpuSeconds(vigilCpu.pid);
+        cpu.main += after.main - before.main;
+        cpu.all += after.all - before.all;
+        cpu.mb += t.bytes / 1e6;
+      }
       const x = { bytes: t.bytes, seconds: Math.max(0.001, t.seconds - setup.get(r.name)!) };
       const prev = best.get(r.name);
       if (!prev || x.seconds < prev.seconds) best.set(r.name, x);
@@ -203,12 +239,16 @@ async function main(): Promise<void> {
 
     const log = (s: string) => process.stderr.write(`${s}\n`);
     log(`bench: sshd :${sshd.port}, Vigil :${vigil.sshPort} (native crypto ${native ? 'loaded' : 'MISSING'}), ${TEXT_BYTES / 1e6} MB text, ${BINARY_BYTES / 1e6} MB binary, ${KEYS} keys`);
-    const textRuns = await compare([direct, jump, viaVigil], TEXT_CMD, 3);
+    vigilCpu.pid = vigil.child.pid!;
+    const textRuns = await compare([direct, jump, viaVigil], TEXT_CMD, 3, vigilCpu.text);
     const text = { direct: textRuns.get('direct')!, jump: textRuns.get('ProxyJump')!, vigil: textRuns.get('Vigil')! };
     log(`text: direct ${f1(mbps(text.direct))} MB/s, ProxyJump ${f1(mbps(text.jump))}, Vigil ${f1(mbps(text.vigil))}`);
-    const binRuns = await compare([direct, viaVigil], BINARY_CMD, 3);
+    const binRuns = await compare([direct, viaVigil], BINARY_CMD, 3, vigilCpu.binary);
     const bin = { direct: binRuns.get('direct')!, vigil: binRuns.get('Vigil')! };
     log(`binary: direct ${f1(mbps(bin.direct))} MB/s, Vigil ${f1(mbps(bin.vigil))}`);
+    const perMB = (c: { main: number; all: number; mb: number }) => `${f2((1000 * c.main) / c.mb)} ms relay thread, ${f2((1000 * c.all) / c.mb)} ms all threads`;
+    log(`Vigil CPU per MB: text ${perMB(vigilCpu.text)}; binary ${perMB(vigilCpu.binary)}`);
+    if (process.env.BENCH_THREADS) log(`Vigil CPU by thread so far: ${threadCpu(vigilCpu.pid)}`);
     if (text.vigil.bytes !== TEXT_BYTES || bin.vigil.bytes !== BINARY_BYTES) throw new Error(`Vigil lost output: ${text.vigil.bytes} / ${bin.vigil.bytes}`);
 
     const directCfg: ConnectConfig = { host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKey: sshd.privateKey };
@@ -236,6 +276,11 @@ async function main(): Promise<void> {
       `| Vigil vs ProxyJump (text) | | ${f2(mbps(text.vigil) / mbps(text.jump))}× |`,
       row(`${BINARY_BYTES / 1e6} MB /dev/urandom, OpenSSH direct`, bin.direct, bin.direct),
       row(`${BINARY_BYTES / 1e6} MB /dev/urandom, Vigil (recording on)`, bin.vigil, bin.direct),
+      '',
+      '| Vigil CPU per MB relayed (all rounds; ssh/sshd processes not included) | relay thread | all threads |',
+      '|---|---|---|',
+      `| text | ${f2((1000 * vigilCpu.text.main) / vigilCpu.text.mb)} ms | ${f2((1000 * vigilCpu.text.all) / vigilCpu.text.mb)} ms |`,
+      `| /dev/urandom | ${f2((1000 * vigilCpu.binary.main) / vigilCpu.binary.mb)} ms | ${f2((1000 * vigilCpu.binary.all) / vigilCpu.binary.mb)} ms |`,
       '',
       `| Keystroke echo (${KEYS} keys, pty, cat) | p50 | p99 | mean |`,
       '|---|---|---|---|',

@@ -2,7 +2,16 @@
 // each starts from an exact snapshot, then gets every later byte exactly once; a slow one is resynchronised.
 
 import type { SessionTap } from './live-session.js';
-import { TerminalMirror, type MirrorEvent, type TerminalMirrorOptions } from './mirror/terminal-mirror.js';
+import { TerminalMirror, type MirrorEvent, type SnapshotListener, type TerminalMirrorOptions } from './mirror/terminal-mirror.js';
+
+/** A session's screen state as the Live Stream uses it: kept in this thread (TerminalMirror) or on the mirror worker. */
+export interface LiveMirror {
+  output(data: Buffer): void;
+  resize(cols: number, rows: number): void;
+  /** Answers, once, with a snapshot and everything received after it (see SnapshotListener); never after dispose(). */
+  requestSnapshot(listener: SnapshotListener): void;
+  dispose(): void;
+}
 
 /** What a viewer receives (the API's LiveMessage). */
 export type LiveStreamMessage =
@@ -33,20 +42,22 @@ export interface LiveStreamOptions {
   rows: number;
   /** Delay before a slow viewer gets a fresh snapshot (ms). */
   resyncDelayMs?: number;
-  /** Tuning of the terminal mirror (queue and parse budgets); defaults suit a relay. */
+  /** Tuning of the terminal mirror (queue and parse budgets); defaults suit a relay. Ignored with `source`. */
   mirror?: Omit<TerminalMirrorOptions, 'cols' | 'rows'>;
+  /** The mirror to use (the mirror worker's, from MirrorPool); default: a TerminalMirror on this thread. */
+  source?: LiveMirror;
 }
 
 export class LiveStream implements SessionTap {
   /** The session's screen state; read-only access for metrics and benches. */
-  readonly mirror: TerminalMirror;
+  readonly mirror: LiveMirror;
   private readonly viewers = new Set<ViewerState>();
   private seq = 0;
   private endStatus: string | null = null;
   private readonly resyncDelayMs: number;
 
   constructor(o: LiveStreamOptions) {
-    this.mirror = new TerminalMirror({ ...o.mirror, cols: o.cols, rows: o.rows });
+    this.mirror = o.source ?? new TerminalMirror({ ...o.mirror, cols: o.cols, rows: o.rows });
     this.resyncDelayMs = o.resyncDelayMs ?? 250;
   }
 

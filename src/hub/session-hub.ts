@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { VigilError } from '../core/errors.js';
 import type { BlockRepo, EventRepo, RecordingStore, SessionRepo } from '../core/ports.js';
 import type { SessionEventName, SessionProtocol, SessionRecord, SessionType } from '../core/types.js';
-import { LiveStream } from './live-stream.js';
+import { LiveStream, type LiveMirror } from './live-stream.js';
 import { LiveSession, type SessionOutcome, type SessionTap } from './live-session.js';
 import { formatBlockTime, MESSAGES } from './messages.js';
 
@@ -32,6 +32,8 @@ export interface SessionHubOptions {
   keyframes?: { track(castPath: string): SessionTap };
   /** Settings read when a session starts: default auditors and what a recording failure does. */
   policy?: SessionPolicy;
+  /** Makes each session's live terminal mirror (the mirror worker's pool); default: one on this thread per session. */
+  mirrors?: { create(cols: number, rows: number): LiveMirror };
 }
 
 /** Per-session policies kept in settings. */
@@ -187,7 +189,7 @@ export class SessionHub {
     this.live.set(record.id, session);
     // Every live session keeps its screen current, so a viewer joining at any time gets the exact screen at once.
     if (req.type !== 'sftp') {
-      const stream = new LiveStream({ cols, rows });
+      const stream = new LiveStream({ cols, rows, source: this.o.mirrors?.create(cols, rows) });
       this.streams.set(record.id, stream);
       session.addTap(stream);
     }
