@@ -44,7 +44,7 @@ function castBytes(events: number): Buffer {
 }
 
 /** A session row with a recording file; `endedSecondsAgo` null leaves it active. */
-async function session(o: { bytes: Buffer; status?: SessionStatus; endedSecondsAgo?: number | null; sha256?: string | null }): Promise<{ id: number; castPath: string }> {
+async function session(o: { bytes: Buffer; status?: Exclude<SessionStatus, 'active'>; endedSecondsAgo?: number | null; sha256?: string | null }): Promise<{ id: number; castPath: string }> {
   const sessionId = randomBytes(16).toString('hex');
   const castPath = path.join(dir, 'recordings', `${sessionId}.cast`);
   fs.mkdirSync(path.dirname(castPath), { recursive: true });

@@ -5,6 +5,7 @@
 // against the SHA-256 stored at close. One recording at a time, on the compressor's own low-priority thread.
 
 import type { Clock } from '../core/clock.js';
+import { PeriodicJob } from './periodic-job.js';
 import type { HubLogger } from './session-hub.js';
 
 /** A closed recording not compressed yet. */
@@ -52,51 +53,21 @@ export interface CompressReport {
 
 const BATCH = 50;
 
-export class CompressJob {
-  private timer: NodeJS.Timeout | null = null;
-  private current: Promise<CompressReport | null> | null = null;
-  private stopped = false;
-
-  constructor(private readonly o: CompressJobOptions) {}
-
-  /** Starts the schedule: a run now, then one every interval. */
-  start(): void {
-    if (this.timer || this.stopped) return;
-    this.timer = setInterval(() => void this.runOnce(), this.o.intervalMs ?? 60_000);
-    this.timer.unref();
-    void this.runOnce();
+/** Compresses closed recordings (PeriodicJob: a tick during a run is skipped; stop() waits for the recording in hand). */
+export class CompressJob extends PeriodicJob<CompressReport> {
+  constructor(private readonly o: CompressJobOptions) {
+    super(o.intervalMs ?? 60_000, o.logger);
   }
 
-  /** Runs now unless a run is going (then resolves null). Never rejects: failures are logged and retried next time. */
-  runOnce(): Promise<CompressReport | null> {
-    if (this.stopped || this.current) return Promise.resolve(null);
-    this.current = this.run()
-      .then(
-        (r) => {
-          if (r.compressed + r.skipped + r.failed > 0) this.o.logger.info({ ...r }, 'recording compression done');
-          return r;
-        },
-        (err: unknown) => {
-          // The job is the top of its own call chain; the next tick retries.
-          this.o.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'recording compression failed');
-          return null;
-        },
-      )
-      .finally(() => {
-        this.current = null;
-      });
-    return this.current;
+  protected report(r: CompressReport): void {
+    if (r.compressed + r.skipped + r.failed > 0) this.logger.info({ ...r }, 'recording compression done');
   }
 
-  /** Stops the schedule and waits for the recording being compressed (never left half done: see compressCast). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.current;
+  protected failed(err: string): void {
+    this.logger.error({ err }, 'recording compression failed');
   }
 
-  private async run(): Promise<CompressReport> {
+  protected async run(signal: AbortSignal): Promise<CompressReport> {
     const report: CompressReport = { compressed: 0, skipped: 0, failed: 0 };
     const before = new Date(this.o.clock.now().getTime() - (this.o.settleMs ?? 30_000));
     let after = 0;
@@ -104,7 +75,7 @@ export class CompressJob {
       const batch = await this.o.repo.pending(before, BATCH, after);
       if (batch.length === 0) return report;
       for (const c of batch) {
-        if (this.stopped) return report;
+        if (signal.aborted) return report;
         after = c.id;
         await this.one(c, report);
       }
