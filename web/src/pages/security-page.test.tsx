@@ -1,3 +1,4 @@
+import jsQR from 'jsqr';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/client';
@@ -28,6 +29,8 @@ describe('two-factor authentication page', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Set up' }));
     expect((await screen.findByLabelText('otpauth URI')).textContent).toBe(URI);
     expect(screen.getByLabelText('Secret').textContent).toBe('JBSW Y3DP EHPK 3PXP JBSW Y3DP');
+    // The QR code an authenticator app scans reads back as the same URI.
+    expect(decodeQr(screen.getByRole('img', { name: 'QR code of the otpauth URI' }))).toBe(URI);
     vi.spyOn(totpApi, 'status').mockResolvedValue({ enrolled: true, pending: false, required: false });
     fireEvent.change(codeField(), { target: { value: '123456' } });
     fireEvent.click(screen.getByRole('button', { name: 'Confirm' }));
@@ -59,3 +62,18 @@ describe('two-factor authentication page', () => {
     expect(await screen.findByRole('button', { name: 'Set up' })).toBeTruthy();
   });
 });
+
+/** Decodes a rendered QR code the way a phone camera would: its drawn squares rasterised, then read by jsQR. */
+function decodeQr(svg: Element): string | null {
+  const size = Number(svg.getAttribute('viewBox')!.split(' ')[2]);
+  const scale = 4;
+  const w = size * scale;
+  const px = new Uint8ClampedArray(w * w * 4).fill(255);
+  for (const m of svg.querySelector('path')!.getAttribute('d')!.matchAll(/M(\d+) (\d+)h1v1h-1z/g)) {
+    const [c, r] = [Number(m[1]), Number(m[2])];
+    for (let y = r * scale; y < (r + 1) * scale; y++) {
+      for (let x = c * scale; x < (c + 1) * scale; x++) px.fill(0, (y * w + x) * 4, (y * w + x) * 4 + 3);
+    }
+  }
+  return jsQR(px, w, w)?.data ?? null;
+}

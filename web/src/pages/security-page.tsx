@@ -6,6 +6,7 @@ import type { TotpStart } from '../api/wire';
 import { useAuth } from '../app/auth';
 import { PageHeader } from '../app/page-header';
 import { ErrorMessage, InfoMessage, Loading, SuccessMessage } from '../components/feedback';
+import { QrCode } from '../components/qr-code';
 import { useLoad } from '../components/use-load';
 import { useSubmit } from './admin/use-submit';
 
@@ -79,7 +80,8 @@ function EnrolForm({ started, busy, error, onConfirm }: { started: TotpStart; bu
   }
   return (
     <div className="card form-card">
-      <p>Add this account to your authenticator app with the link below, or type the secret in by hand. Both are shown only now.</p>
+      <p>Scan this code with your authenticator app, or add the link below, or type the secret in by hand. They are shown only now.</p>
+      <QrCode text={started.uri} label="QR code of the otpauth URI" />
       <div className="field field-block">
         <span>otpauth URI</span>
         <pre className="code-block" aria-label="otpauth URI">
