@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
+import { cachingDatabase } from './statement-cache.js';
 
 export interface DatabaseOptions {
   /** Path of the SQLite file; its directory is created (0700). */
@@ -32,7 +33,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenDatabase>
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingDatabase(raw) }) });
   await migrate(db as unknown as Kysely<unknown>);
   // The query planner's row counts (sqlite_stat1) must follow the tables as they grow: the Remote Sessions list's
   // plans depend on them (a database created empty and grown to 100,000 sessions otherwise picks plans 40× slower).
