@@ -243,7 +243,7 @@ describe('sessions for an auditor', () => {
     expect(Object.keys(item).sort()).toEqual(
       [
         'id', 'sessionId', 'user', 'originIp', 'credential', 'device', 'host', 'protocol', 'type', 'command', 'status', 'startedAt', 'endedAt', 'durationSeconds',
-        'exitStatus', 'bytesIn', 'bytesOut', 'endReason', 'errorMessage', 'droppedBy', 'recordingSize', 'recordingDuration', 'recordingSha256', 'preventPurge', 'purgedAt', 'blocked', 'actions',
+        'exitStatus', 'bytesIn', 'bytesOut', 'endReason', 'errorMessage', 'droppedBy', 'recordingSize', 'recordingDuration', 'recordingSha256', 'recordingStoredSize', 'preventPurge', 'purgedAt', 'blocked', 'actions',
       ].sort(),
     );
     expect(item).toMatchObject({ user: 'owner', device: 'web01', credential: 'root', originIp: '192.0.2.10', protocol: 'SSH', status: 'completed', recordingSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
