@@ -110,7 +110,8 @@ it('runs as many renders as the concurrency allows, and finds MP4s made before a
   for (const n of [4, 5, 6]) await jobs.start(req(n));
   await started(id(4));
   await started(id(5));
-  expect([...pending.keys()]).toEqual([id(4), id(5)]);
+  // Both run at once; which of the two got its worker first is a race the test does not care about.
+  expect([...pending.keys()].sort()).toEqual([id(4), id(5)].sort());
   expect(await jobs.status(id(6))).toMatchObject({ state: 'queued' });
   pending.get(id(4))!.finish(true);
   expect(await settled(jobs, id(4))).toMatchObject({ state: 'done' });
