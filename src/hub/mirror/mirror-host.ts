@@ -20,7 +20,7 @@ export function serveMirrors(port: Pick<MessagePort, 'on' | 'postMessage'>, data
   const mirrors = new Map<number, Hosted>();
   let unacked = 0;
   const create = (cols: number, rows: number) =>
-    new TerminalMirror({ cols, rows, scrollback: data.scrollback, maxQueueBytes: data.maxQueueBytes });
+    new TerminalMirror({ cols, rows, scrollback: data.scrollback, maxQueueBytes: data.maxQueueBytes, maxShare: data.maxShare });
 
   const snapshot = (id: number, h: Hosted, req: number) => {
     h.mirror.requestSnapshot((snap, after) => {

@@ -18,6 +18,12 @@ export interface MirrorPoolOptions {
   maxBacklog?: number;
   /** Nice value of the worker thread (default 5: below the relay, above keyframes and search). */
   nice?: number;
+  /**
+   * Share of the time one mirror may spend parsing once it has fallen behind (default 0.1, i.e. 2.5 MB/s of
+   * output, far above any interactive session); beyond it, bulk output is skipped to its tail (terminal-mirror.ts).
+   * Parsing bulk output nobody may ever watch competes for the same cores as the relay.
+   */
+  maxShare?: number;
   /** Starts the worker; tests start one in a way of their choosing. Default: mirror-worker beside this file. */
   startWorker?: (data: MirrorWorkerData) => Worker;
   /** Told when the worker dies; the mirrors start over on a new one (blank screens, marked resynced). */
@@ -123,7 +129,7 @@ export class MirrorPool implements MirrorLink {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const data: MirrorWorkerData = { nice: this.o.nice ?? 5 };
+    const data: MirrorWorkerData = { nice: this.o.nice ?? 5, maxShare: this.o.maxShare ?? 0.1 };
     const w = this.o.startWorker ? this.o.startWorker(data) : startWorker(import.meta.url, 'mirror-worker', data);
     // Mirrors alone do not keep the process alive.
     w.unref();

@@ -29,6 +29,7 @@ export interface MirrorWorkerData {
   nice: number;
   scrollback?: number;
   maxQueueBytes?: number;
+  maxShare?: number;
 }
 
 export type MirrorRequest = { type: 'ops'; buf: ArrayBuffer; length: number };
