@@ -207,15 +207,7 @@ export class SqliteSearchIndex implements SearchIndex {
   async search(q: { text: string; auditorUserId?: number; sessionId?: number; limit: number; perSession?: number }): Promise<SearchHit[]> {
     const terms = searchWords(q.text);
     if (!terms) throw VigilError.badRequest('the search term needs at least one letter or digit', { field: 'q' });
-    // Whole words first: a whole word usually suffices, and its list is read lazily, newest first.
-    const queries = [wordQuery(terms.words)];
-    if (terms.open) {
-      // Then the last word cut short: as the words it starts; when it starts too many and other words go with it,
-      // as those others alone (the substring test decides); else as the first MAX_COMPLETIONS words it starts.
-      const more = this.completions(terms.words[terms.words.length - 1]!);
-      if (more.length > MAX_COMPLETIONS && terms.words.length > 1) queries.push(wordQuery(terms.words.slice(0, -1)));
-      else if (more.length) queries.push(wordQuery(terms.words, more.slice(0, MAX_COMPLETIONS)));
-    }
+    const queries = this.wordQueries(terms);
     let scope = '';
     let only: string | null = null;
     if (q.sessionId !== undefined) scope = ` AND sid : s${q.sessionId}`;
@@ -260,6 +252,21 @@ export class SqliteSearchIndex implements SearchIndex {
       text: r.text,
       at: new Date((starts.get(r.session_id) ?? 0) + Math.round(r.offset_s * 1000)),
     }));
+  }
+
+  /**
+   * The word-index queries of a search, in order; each is built only when the previous ones did not answer: whole
+   * words first (a whole word usually suffices, and its list is read lazily, newest first). Then the last word cut
+   * short: as the words it starts; when it starts too many and other words go with it, as those others alone (the
+   * substring test decides); else as the first MAX_COMPLETIONS words it starts. Listing those words costs a read of
+   * their lists (see completions), tens of ms over GBs of text, so it is skipped when the whole words were enough.
+   */
+  private *wordQueries(terms: { words: string[]; open: boolean }): Generator<string> {
+    yield wordQuery(terms.words);
+    if (!terms.open) return;
+    const more = this.completions(terms.words[terms.words.length - 1]!);
+    if (more.length > MAX_COMPLETIONS && terms.words.length > 1) yield wordQuery(terms.words.slice(0, -1));
+    else if (more.length) yield wordQuery(terms.words, more.slice(0, MAX_COMPLETIONS));
   }
 
   /**
