@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../core/types.js';
-import { compressCast } from '../recording/cast-gzip.js';
+import { compressCast } from '../recording/cast-compress.js';
 import { createHarness, type Harness } from '../../test/helpers/api-harness.js';
 import { writeInteractiveCast } from '../../test/helpers/synthetic-cast.js';
 import { requireTool } from '../../test/helpers/tools.js';

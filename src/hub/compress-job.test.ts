@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import type { SessionStatus } from '../core/types.js';
 import { CastCompressor } from '../recording/cast-compressor.js';
-import { castStorage, openCastSync } from '../recording/cast-source.js';
+import { castReadStream, castStorage, openCastSync } from '../recording/cast-source.js';
 import { buildKeyframes } from '../recording/keyframes/keyframe-files.js';
 import { readIndex } from '../recording/keyframes/keyframe-index.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
@@ -73,11 +73,16 @@ describe('CompressJob', () => {
     const fresh = await session({ bytes, endedSecondsAgo: 5 });
     const live = await session({ bytes, endedSecondsAgo: null });
 
-    expect(await job().runOnce()).toEqual({ compressed: 2, skipped: 0, failed: 0 });
+    const liveBlocks = fs.statSync(live.castPath).blocks;
+    expect(await job().runOnce()).toEqual({ compressed: 2, sealed: 1, skipped: 0, failed: 0 });
     expect(castStorage(closed.castPath)).toBe('compressed');
     expect(castStorage(interrupted.castPath)).toBe('compressed');
     expect(castStorage(fresh.castPath)).toBe('plain');
     expect(castStorage(live.castPath)).toBe('plain');
+    // The live recording's settled prefix is sealed: far fewer blocks on disk, the same bytes to every reader.
+    expect(fs.statSync(live.castPath).blocks).toBeLessThan(liveBlocks / 3);
+    expect(fs.statSync(live.castPath).size).toBe(bytes.length);
+    expect(Buffer.concat(await castReadStream(live.castPath).toArray()).equals(bytes)).toBe(true);
     const s = (await store.sessions.get(closed.id))!;
     expect(s.recordingStoredSize).toBeGreaterThan(0);
     expect(s.recordingStoredSize!).toBeLessThan(bytes.length / 5);
@@ -100,8 +105,8 @@ describe('CompressJob', () => {
 
     // Once the fresh one has settled, the next run takes it; compressed ones are not listed again.
     clock.advance(60_000);
-    expect(await job().runOnce()).toEqual({ compressed: 1, skipped: 0, failed: 0 });
-    expect(await job().runOnce()).toEqual({ compressed: 0, skipped: 0, failed: 0 });
+    expect(await job().runOnce()).toEqual({ compressed: 1, sealed: 0, skipped: 0, failed: 0 });
+    expect(await job().runOnce()).toEqual({ compressed: 0, sealed: 0, skipped: 0, failed: 0 });
   });
 
   it('leaves a recording that does not match its stored hash, or has none, as written and says so', async () => {
@@ -110,20 +115,20 @@ describe('CompressJob', () => {
     const missing = await session({ bytes: castBytes(10) });
     fs.rmSync(missing.castPath);
 
-    expect(await job().runOnce()).toEqual({ compressed: 0, skipped: 3, failed: 0 });
+    expect(await job().runOnce()).toEqual({ compressed: 0, sealed: 0, skipped: 3, failed: 0 });
     expect(castStorage(altered.castPath)).toBe('plain');
     expect(castStorage(unhashed.castPath)).toBe('plain');
     expect((await store.sessions.get(altered.id))!.recordingStoredSize).toBe(fs.statSync(altered.castPath).size);
     expect((await store.sessions.get(missing.id))!.recordingStoredSize).toBe(0);
     expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['recording does not match what was stored at close; left uncompressed', 'recording file is missing; nothing to compress']));
     // Not retried: the queue is empty now.
-    expect(await job().runOnce()).toEqual({ compressed: 0, skipped: 0, failed: 0 });
+    expect(await job().runOnce()).toEqual({ compressed: 0, sealed: 0, skipped: 0, failed: 0 });
   });
 
   it('skips sessions the purge has claimed or purged', async () => {
     const claimed = await session({ bytes: castBytes(100) });
     await store.database.db.updateTable('sessions').set({ purge_started_at: new Date(NOW).toISOString() }).where('id', '=', claimed.id).execute();
-    expect(await job().runOnce()).toEqual({ compressed: 0, skipped: 0, failed: 0 });
+    expect(await job().runOnce()).toEqual({ compressed: 0, sealed: 0, skipped: 0, failed: 0 });
     expect(castStorage(claimed.castPath)).toBe('plain');
   });
 
@@ -134,12 +139,12 @@ describe('CompressJob', () => {
     const asRoot = process.getuid?.() === 0;
     try {
       if (asRoot) fs.mkdirSync(`${s.castPath}.gz.part`);
-      expect(await job().runOnce()).toEqual({ compressed: 0, skipped: 0, failed: 1 });
+      expect(await job().runOnce()).toEqual({ compressed: 0, sealed: 0, skipped: 0, failed: 1 });
       expect(castStorage(s.castPath)).toBe('plain');
     } finally {
       fs.chmodSync(path.dirname(s.castPath), 0o700);
       if (asRoot) fs.rmdirSync(`${s.castPath}.gz.part`);
     }
-    expect(await job().runOnce()).toEqual({ compressed: 1, skipped: 0, failed: 0 });
+    expect(await job().runOnce()).toEqual({ compressed: 1, sealed: 0, skipped: 0, failed: 0 });
   });
 });

@@ -1,9 +1,12 @@
 // Crash repair: cuts a recording left by a crash back to its last whole event, then measures it like a closed one.
 
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { RecordingHeader, RecordingSummary } from '../core/ports.js';
 import { VigilError } from '../core/errors.js';
 import { formatHeader, parseEventLine, parseHeader, roundSeconds } from './asciicast-format.js';
+import { gzipPaths, readGzipIndexFd } from './cast-gzip.js';
+import { openCastSync, type CastSource } from './cast-source.js';
 import { sha256File } from './integrity.js';
 
 /** A line longer than this is treated as garbage (the writer's lines stay far below it). */
@@ -45,9 +48,12 @@ export async function repairRecording(path: string, opts: RepairOptions = {}): P
     throw err;
   }
   let scan: Scan;
+  // Read through the recording's source: a prefix sealed while the session ran is in the compressed members.
+  const src = openCastSync(path);
   try {
     const st = await fh.stat();
-    scan = await scanValidPrefix(fh);
+    scan = await scanValidPrefix(src);
+    if (scan.end < sealedPrefix(path)) throw VigilError.conflict(`${path} is damaged inside its sealed (compressed) part; left untouched`);
     if (scan.header === 'invalid') throw VigilError.conflict(`${path} is not an asciicast v2 recording; left untouched`);
     if (scan.header === 'torn') {
       const header = opts.fallbackHeader ?? { width: 80, height: 24, timestamp: Math.floor(st.mtimeMs / 1000) };
@@ -60,6 +66,7 @@ export async function repairRecording(path: string, opts: RepairOptions = {}): P
     }
     await fh.sync();
   } finally {
+    src.close();
     await fh.close();
   }
   const sha256 = await sha256File(path);
@@ -67,8 +74,20 @@ export async function repairRecording(path: string, opts: RepairOptions = {}): P
   return { path, size, duration: roundSeconds(scan.lastTime, 3), sha256 };
 }
 
+/** Bytes of the recording sealed into compressed members while it was written (0 when none). */
+function sealedPrefix(castPath: string): number {
+  const gz = gzipPaths(castPath);
+  if (!existsSync(gz.index)) return 0;
+  const fd = openSync(gz.index, 'r');
+  try {
+    return readGzipIndexFd(fd, statSync(gz.data).size, gz.index).size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads the file once, line by line, stopping at the first line that is not whole and valid. */
-async function scanValidPrefix(fh: FileHandle): Promise<Scan> {
+async function scanValidPrefix(src: CastSource): Promise<Scan> {
   const buf = Buffer.allocUnsafe(READ_CHUNK);
   const scan: Scan = { header: 'torn', end: 0, needsNewline: false, lastTime: 0 };
   let pos = 0;
@@ -88,7 +107,7 @@ async function scanValidPrefix(fh: FileHandle): Promise<Scan> {
     return true;
   };
   for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    const bytesRead = await src.read(buf, 0, buf.length, pos);
     if (bytesRead === 0) break;
     const chunk = buf.subarray(0, bytesRead);
     let i = 0;

@@ -2,7 +2,8 @@
 // keeping the process alive), one at a time, so compressing a long recording never holds the relay's thread.
 
 import type { Worker } from 'node:worker_threads';
-import type { CompressResult } from './cast-gzip.js';
+import type { CompressResult } from './cast-compress.js';
+import type { SealResult } from './cast-seal.js';
 import { castStat } from './cast-source.js';
 import type { CompressReply, CompressRequest } from './compress-worker.js';
 import { startWorker } from './worker-launch.js';
@@ -11,16 +12,25 @@ import { startWorker } from './worker-launch.js';
 export class CastCompressor {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: CompressResult) => void; reject: (err: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: CompressResult | SealResult) => void; reject: (err: Error) => void }>();
   private closed = false;
 
   /** Compresses `castPath` if it matches `expected` (see compressCast); rejects when the worker failed or stopped. */
   compress(castPath: string, expected: { sha256: string; size: number | null }): Promise<CompressResult> {
+    return this.call({ type: 'compress', id: 0, castPath, sha256: expected.sha256, size: expected.size }) as Promise<CompressResult>;
+  }
+
+  /** Seals the settled prefix of a recording still being written (see sealCast). */
+  seal(castPath: string): Promise<SealResult> {
+    return this.call({ type: 'seal', id: 0, castPath }) as Promise<SealResult>;
+  }
+
+  private call(req: CompressRequest): Promise<CompressResult | SealResult> {
     if (this.closed) return Promise.reject(new Error('compressor is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.ensureWorker().postMessage({ id, castPath, sha256: expected.sha256, size: expected.size } satisfies CompressRequest);
+      this.ensureWorker().postMessage({ ...req, id } satisfies CompressRequest);
     });
   }
 

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compressCast, gzipPaths } from './cast-gzip.js';
+import { compressCast } from './cast-compress.js';
+import { gzipPaths } from './cast-gzip.js';
 import { castReadStream, castStat, castStorage, openCastSync } from './cast-source.js';
 
 let dir: string;

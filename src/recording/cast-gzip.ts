@@ -1,22 +1,27 @@
-// A closed recording stored compressed and still seekable: `x.cast.gz` (independent gzip members, each holding
-// MEMBER_BYTES of the recording) and `x.cast.gzi` (where each member starts, compressed and uncompressed).
+// The compressed, seekable form of a recording: `x.cast.gz` (independent gzip members, each holding up to
+// MEMBER_BYTES of the recording) and `x.cast.gzi` (a header, then where each member starts, uncompressed and compressed).
 //
 // Concatenated gzip members are one valid gzip file, so `gunzip < x.cast.gz` (or `zcat`) gives back the exact
 // asciicast that was recorded, byte for byte: the SHA-256 stored at close still verifies it. A reader that wants
-// byte N of the recording decompresses only the member holding N (MEMBER_BYTES), never what comes before.
+// byte N of the recording decompresses only the member holding N, never what comes before.
+//
+// Two states (the header's version): *sealed* — members hold a prefix of a recording still being written (or not
+// finished after close), the rest is in the plain `.cast` (cast-seal.ts); *complete* — members hold the whole
+// recording and the `.cast` is gone (cast-compress.ts). The header is the commit record: members and entries past
+// the sizes it names are leftovers of an interrupted write and are ignored (and overwritten by the next one).
 
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, read as readCb, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, fsyncSync, openSync, read as readCb, readSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { gunzip as gunzipCb, gunzipSync, gzipSync } from 'node:zlib';
+import { gunzip as gunzipCb, gunzipSync } from 'node:zlib';
 
 /** Uncompressed bytes per gzip member: a seek decompresses at most this much (~1 ms). */
 export const MEMBER_BYTES = 256 * 1024;
 
 const MAGIC = Buffer.from('VGZIDX01', 'latin1');
-const HEADER_BYTES = 64;
-const ENTRY_BYTES = 16;
+export const INDEX_HEADER_BYTES = 72;
+export const INDEX_ENTRY_BYTES = 16;
+const COMPLETE = 1;
+const SEALED = 2;
 const gunzip = promisify(gunzipCb);
 const readAsync = promisify(readCb);
 
@@ -25,142 +30,81 @@ export function gzipPaths(castPath: string): { data: string; index: string } {
   return { data: `${castPath}.gz`, index: `${castPath}.gzi` };
 }
 
-/** The index of a compressed recording: member i holds recording bytes [uOffsets[i], uOffsets[i+1]). */
+/** The index of a compressed recording: member i holds recording bytes [uOffsets[i], uOffsets[i+1] or size). */
 export interface GzipIndex {
+  /** False while the members hold only a prefix (the rest is in the plain .cast). */
+  complete: boolean;
   memberBytes: number;
-  /** Bytes of the recording (uncompressed). */
+  /** Bytes of the recording the members hold (uncompressed). */
   size: number;
-  /** Bytes of the .gz file. */
+  /** Bytes of the .gz file the members take. */
   compressedSize: number;
-  /** SHA-256 (hex) of the recording, as checked when it was compressed. */
+  /** SHA-256 (hex) of the whole recording, once complete; zeros before. */
   sha256: string;
   uOffsets: number[];
   cOffsets: number[];
 }
 
-function encodeIndex(ix: GzipIndex): Buffer {
-  const b = Buffer.alloc(HEADER_BYTES + ix.uOffsets.length * ENTRY_BYTES);
+/** The header (the commit record) of an index: sizes, hash and how many entries follow. */
+export function encodeIndexHeader(ix: GzipIndex): Buffer {
+  const b = Buffer.alloc(INDEX_HEADER_BYTES);
   MAGIC.copy(b, 0);
-  b.writeUInt32LE(1, 8);
+  b.writeUInt32LE(ix.complete ? COMPLETE : SEALED, 8);
   b.writeUInt32LE(ix.memberBytes, 12);
   b.writeDoubleLE(ix.size, 16);
   b.writeDoubleLE(ix.compressedSize, 24);
-  Buffer.from(ix.sha256, 'hex').copy(b, 32);
-  ix.uOffsets.forEach((u, i) => {
-    b.writeDoubleLE(u, HEADER_BYTES + i * ENTRY_BYTES);
-    b.writeDoubleLE(ix.cOffsets[i]!, HEADER_BYTES + i * ENTRY_BYTES + 8);
-  });
+  Buffer.from(ix.complete ? ix.sha256 : '0'.repeat(64), 'hex').copy(b, 32);
+  b.writeUInt32LE(ix.uOffsets.length, 64);
   return b;
 }
 
-/** Reads and checks a `.gzi` file; throws a plain-words error when it is not one or does not fit its data file. */
-export function readGzipIndex(indexPath: string, dataSize: number): GzipIndex {
-  const b = readFileSync(indexPath);
-  if (b.length < HEADER_BYTES || !b.subarray(0, 8).equals(MAGIC) || b.readUInt32LE(8) !== 1 || (b.length - HEADER_BYTES) % ENTRY_BYTES !== 0) {
-    throw new Error(`${indexPath} is not a compressed-recording index`);
+/** Entries from member `from` on. */
+export function encodeIndexEntries(ix: GzipIndex, from = 0): Buffer {
+  const b = Buffer.alloc((ix.uOffsets.length - from) * INDEX_ENTRY_BYTES);
+  for (let i = from; i < ix.uOffsets.length; i++) {
+    b.writeDoubleLE(ix.uOffsets[i]!, (i - from) * INDEX_ENTRY_BYTES);
+    b.writeDoubleLE(ix.cOffsets[i]!, (i - from) * INDEX_ENTRY_BYTES + 8);
   }
-  const ix: GzipIndex = {
-    memberBytes: b.readUInt32LE(12),
-    size: b.readDoubleLE(16),
-    compressedSize: b.readDoubleLE(24),
-    sha256: b.subarray(32, 64).toString('hex'),
-    uOffsets: [],
-    cOffsets: [],
-  };
-  for (let at = HEADER_BYTES; at < b.length; at += ENTRY_BYTES) {
-    ix.uOffsets.push(b.readDoubleLE(at));
-    ix.cOffsets.push(b.readDoubleLE(at + 8));
-  }
-  if (ix.compressedSize !== dataSize) throw new Error(`${indexPath} does not match its data file (${dataSize} bytes, ${ix.compressedSize} indexed)`);
-  return ix;
-}
-
-/** What {@link compressCast} did. */
-export type CompressResult =
-  | { ok: true; size: number; storedBytes: number; members: number }
-  | { ok: false; problem: string };
-
-export interface CompressOptions {
-  memberBytes?: number;
-  /** zlib level (default 6). */
-  level?: number;
+  return b;
 }
 
 /**
- * Compresses a closed recording `castPath` into `.cast.gz` + `.cast.gzi`, then removes the `.cast`. The recording
- * is compressed only when its bytes match the SHA-256 (and size) stored at close, and the result is read back and
- * checked against the same hash before the original goes: a damaged or altered recording is left as it is.
- * Crash-safe: outputs are written as `.part` files and renamed; the `.cast` is removed last, so a crash leaves
- * either the original or both (readers prefer the original; running this again redoes it).
- * Synchronous and CPU-bound (~30–60 MB/s): run it on a background thread.
+ * Reads and checks a `.gzi` file (from an open descriptor); throws a plain-words error when it is not one or
+ * does not fit its data file of `dataSize` bytes.
  */
-export function compressCast(castPath: string, expected: { sha256: string; size?: number | null }, o: CompressOptions = {}): CompressResult {
-  const memberBytes = o.memberBytes ?? MEMBER_BYTES;
-  const out = gzipPaths(castPath);
-  const parts = { data: `${out.data}.part`, index: `${out.index}.part` };
-  const src = openSync(castPath, 'r');
-  let dst: number | null = null;
-  try {
-    const size = fstatSync(src).size;
-    if (expected.size != null && size !== expected.size) return { ok: false, problem: `recording size differs: ${size} bytes on disk, ${expected.size} stored at close` };
-    dst = openSync(parts.data, 'w', 0o600);
-    const hash = createHash('sha256');
-    const ix: GzipIndex = { memberBytes, size, compressedSize: 0, sha256: expected.sha256.toLowerCase(), uOffsets: [], cOffsets: [] };
-    const buf = Buffer.allocUnsafe(memberBytes);
-    for (let u = 0; u < size; ) {
-      const n = readFully(src, buf, u, Math.min(memberBytes, size - u));
-      const chunk = buf.subarray(0, n);
-      hash.update(chunk);
-      const gz = gzipSync(chunk, { level: o.level ?? 6 });
-      ix.uOffsets.push(u);
-      ix.cOffsets.push(ix.compressedSize);
-      writeFully(dst, gz);
-      ix.compressedSize += gz.length;
-      u += n;
-    }
-    const actual = hash.digest('hex');
-    if (actual !== ix.sha256) return { ok: false, problem: `recording SHA-256 differs: ${actual} on disk, ${ix.sha256} stored at close` };
-    fsyncSync(dst);
-    closeSync(dst);
-    dst = null;
-    const index = encodeIndex(ix);
-    const ixFd = openSync(parts.index, 'w', 0o600);
-    try {
-      writeFully(ixFd, index);
-      fsyncSync(ixFd);
-    } finally {
-      closeSync(ixFd);
-    }
-    // Read back what was written, as a reader will, before the original goes.
-    const check = verifyCompressed(parts.data, parts.index);
-    if (check !== ix.sha256) return { ok: false, problem: `compressed copy reads back as ${check}, not ${ix.sha256}` };
-    renameSync(parts.index, out.index);
-    renameSync(parts.data, out.data);
-    syncDir(dirname(castPath));
-    rmSync(castPath);
-    syncDir(dirname(castPath));
-    return { ok: true, size, storedBytes: ix.compressedSize + index.length, members: ix.uOffsets.length };
-  } finally {
-    closeSync(src);
-    if (dst !== null) closeSync(dst);
-    rmSync(parts.data, { force: true });
-    rmSync(parts.index, { force: true });
+export function readGzipIndexFd(fd: number, dataSize: number, name: string): GzipIndex {
+  // The header first, then the entries: a seal writes its entries before the header that commits them, so a
+  // header read here never names entries this read misses.
+  const h = Buffer.alloc(INDEX_HEADER_BYTES);
+  const version = readFully(fd, h, 0, h.length) === h.length ? h.readUInt32LE(8) : 0;
+  if (!h.subarray(0, 8).equals(MAGIC) || (version !== COMPLETE && version !== SEALED)) throw new Error(`${name} is not a compressed-recording index`);
+  const ix: GzipIndex = {
+    complete: version === COMPLETE,
+    memberBytes: h.readUInt32LE(12),
+    size: h.readDoubleLE(16),
+    compressedSize: h.readDoubleLE(24),
+    sha256: h.subarray(32, 64).toString('hex'),
+    uOffsets: [],
+    cOffsets: [],
+  };
+  const count = h.readUInt32LE(64);
+  const b = Buffer.allocUnsafe(count * INDEX_ENTRY_BYTES);
+  if (readFully(fd, b, INDEX_HEADER_BYTES, b.length) !== b.length) throw new Error(`${name} ends before its ${count} entries`);
+  // Entries past `count` belong to an interrupted seal and are not read.
+  for (let i = 0; i < count; i++) {
+    const u = b.readDoubleLE(i * INDEX_ENTRY_BYTES);
+    const c = b.readDoubleLE(i * INDEX_ENTRY_BYTES + 8);
+    const ok = i === 0 ? u === 0 && c === 0 : u > ix.uOffsets[i - 1]! && c > ix.cOffsets[i - 1]!;
+    if (!ok || u >= ix.size || c >= ix.compressedSize) throw new Error(`${name} is damaged at entry ${i}`);
+    ix.uOffsets.push(u);
+    ix.cOffsets.push(c);
   }
+  if (ix.compressedSize > dataSize) throw new Error(`${name} names ${ix.compressedSize} compressed bytes; its data file has ${dataSize}`);
+  if (ix.size > 0 && count === 0) throw new Error(`${name} has no entries for its ${ix.size} bytes`);
+  return ix;
 }
 
-/** SHA-256 of what a compressed recording decompresses to, member by member through its index. */
-function verifyCompressed(dataPath: string, indexPath: string): string {
-  const reader = GzipCastReader.open(dataPath, indexPath);
-  try {
-    const hash = createHash('sha256');
-    for (let i = 0; i < reader.index.uOffsets.length; i++) hash.update(reader.memberSync(i));
-    return hash.digest('hex');
-  } finally {
-    reader.close();
-  }
-}
-
-function readFully(fd: number, buf: Buffer, pos: number, len: number): number {
+export function readFully(fd: number, buf: Buffer, pos: number, len: number): number {
   let got = 0;
   while (got < len) {
     const n = readSync(fd, buf, got, len - got, pos + got);
@@ -170,11 +114,11 @@ function readFully(fd: number, buf: Buffer, pos: number, len: number): number {
   return got;
 }
 
-function writeFully(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+export function writeFully(fd: number, buf: Buffer, pos?: number): void {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off, pos === undefined ? null : pos + off);
 }
 
-function syncDir(dir: string): void {
+export function syncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -184,33 +128,52 @@ function syncDir(dir: string): void {
 }
 
 /**
- * Random access to the recording inside a `.cast.gz`: reads decompress only the member that holds the bytes asked
- * for. The last two members stay decompressed, so reading forward costs one decompression per member.
+ * Random access to the members of a `.cast.gz`: reads decompress only the member that holds the bytes asked for.
+ * The last two members stay decompressed, so reading forward costs one decompression per member. `refresh()`
+ * picks up members sealed since it was opened.
  */
 export class GzipCastReader {
   private readonly cache = new Map<number, Buffer>();
+  private indexStamp = '';
 
   private constructor(
     private readonly fd: number,
-    readonly index: GzipIndex,
+    private readonly indexFd: number,
+    private readonly name: string,
+    public index: GzipIndex,
   ) {}
 
-  /** Opens a compressed recording; throws when the index is missing, malformed or does not fit the data. */
+  /** Opens compressed members; throws when the index is missing, malformed or does not fit the data. */
   static open(dataPath: string, indexPath: string): GzipCastReader {
     const fd = openSync(dataPath, 'r');
+    let indexFd: number | null = null;
     try {
-      return new GzipCastReader(fd, readGzipIndex(indexPath, fstatSync(fd).size));
+      indexFd = openSync(indexPath, 'r');
+      const r = new GzipCastReader(fd, indexFd, indexPath, readGzipIndexFd(indexFd, fstatSync(fd).size, indexPath));
+      r.indexStamp = stamp(indexFd);
+      return r;
     } catch (err) {
       closeSync(fd);
+      if (indexFd !== null) closeSync(indexFd);
       throw err;
     }
   }
 
+  /** Bytes of the recording the members hold. */
   get size(): number {
     return this.index.size;
   }
 
-  /** Copies recording bytes from `pos` into `buf` at `at` (at most `len`); returns how many (0 at the end). */
+  /** Re-reads the index when it changed on disk (a seal committed more members). Returns true when it did. */
+  refresh(): boolean {
+    const now = stamp(this.indexFd);
+    if (now === this.indexStamp) return false;
+    this.index = readGzipIndexFd(this.indexFd, fstatSync(this.fd).size, this.name);
+    this.indexStamp = now;
+    return true;
+  }
+
+  /** Copies recording bytes from `pos` into `buf` at `at` (at most `len`); returns how many (0 past the members). */
   readSync(buf: Buffer, at: number, len: number, pos: number): number {
     let done = 0;
     while (done < len && pos + done < this.index.size) {
@@ -234,12 +197,16 @@ export class GzipCastReader {
   memberSync(i: number): Buffer {
     const hit = this.cache.get(i);
     if (hit) return hit;
-    return this.remember(i, this.checked(i, gunzipSync(this.compressedSync(i))));
+    const [c0, c1] = this.cRange(i);
+    const raw = Buffer.allocUnsafe(c1 - c0);
+    if (readFully(this.fd, raw, c0, raw.length) !== raw.length) throw new Error(`compressed recording ends early at member ${i}`);
+    return this.remember(i, this.checked(i, gunzipSync(raw)));
   }
 
   close(): void {
     this.cache.clear();
     closeSync(this.fd);
+    closeSync(this.indexFd);
   }
 
   private async member(i: number): Promise<Buffer> {
@@ -250,13 +217,6 @@ export class GzipCastReader {
     const { bytesRead } = await readAsync(this.fd, raw, 0, raw.length, c0);
     if (bytesRead !== raw.length) throw new Error(`compressed recording ends early at member ${i}`);
     return this.remember(i, this.checked(i, await gunzip(raw)));
-  }
-
-  private compressedSync(i: number): Buffer {
-    const [c0, c1] = this.cRange(i);
-    const raw = Buffer.allocUnsafe(c1 - c0);
-    if (readFully(this.fd, raw, c0, raw.length) !== raw.length) throw new Error(`compressed recording ends early at member ${i}`);
-    return raw;
   }
 
   private cRange(i: number): [number, number] {
@@ -294,4 +254,10 @@ export class GzipCastReader {
     }
     return lo;
   }
+}
+
+/** Changes whenever the index file is rewritten or grows. */
+function stamp(fd: number): string {
+  const st = fstatSync(fd, { bigint: true });
+  return `${st.size}:${st.mtimeNs}:${st.ino}`;
 }

@@ -1,7 +1,8 @@
-// One way to read a recording's bytes wherever they are stored: the plain `.cast` (written live, then kept until
-// compressed) or, once compressed after close, `.cast.gz` + `.cast.gzi`. Every reader of recordings goes through here.
+// One way to read a recording's bytes wherever they are stored: the plain `.cast` (written live), its sealed prefix
+// in `.cast.gz` + `.cast.gzi` (cast-seal.ts: punched out of the `.cast` while the session runs), or, once compressed
+// after close, only the compressed files. Every reader of recordings goes through here.
 
-import { closeSync, createReadStream, existsSync, fstatSync, openSync, read as readCb, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, read as readCb, readSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { GzipCastReader, gzipPaths } from './cast-gzip.js';
@@ -10,8 +11,9 @@ const readAsync = promisify(readCb);
 
 /** Random access to a recording's bytes (uncompressed coordinates, whatever the storage). */
 export interface CastSource {
+  /** True when the whole recording is read from the compressed files. */
   readonly compressed: boolean;
-  /** Bytes of the recording now (a plain file being written still grows). */
+  /** Bytes of the recording now (one still being written grows). */
   size(): number;
   /** Copies bytes from `pos` into `buf` at `at`, at most `len`; returns how many (0 at the end). */
   readSync(buf: Buffer, at: number, len: number, pos: number): number;
@@ -19,21 +21,28 @@ export interface CastSource {
   close(): void;
 }
 
-/** How a recording is stored now: plain, compressed, or not at all (missing or purged). */
+/** How a recording is stored now: plain (wholly or in part), compressed, or not at all (missing or purged). */
 export function castStorage(castPath: string): 'plain' | 'compressed' | null {
   if (existsSync(castPath)) return 'plain';
   return existsSync(gzipPaths(castPath).data) ? 'compressed' : null;
 }
 
-/** The recording's size and last change, or null when it is not stored. */
+/** The recording's size, the bytes it takes on disk and its last change; null when it is not stored. */
 export function castStat(castPath: string): { size: number; storedBytes: number; mtimeMs: number; compressed: boolean } | null {
-  try {
-    const st = statSync(castPath);
-    return { size: st.size, storedBytes: st.size, mtimeMs: st.mtimeMs, compressed: false };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
   const gz = gzipPaths(castPath);
+  const stored = (p: string) => {
+    try {
+      const st = statSync(p);
+      return { bytes: st.blocks * 512, size: st.size, mtimeMs: st.mtimeMs };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  };
+  const plain = stored(castPath);
+  const [data, index] = [stored(gz.data), stored(gz.index)];
+  if (plain && !index) return { size: plain.size, storedBytes: plain.size, mtimeMs: plain.mtimeMs, compressed: false };
+  if (!plain && !data) return null;
   let src: CastSource;
   try {
     src = openCastSync(castPath);
@@ -42,27 +51,32 @@ export function castStat(castPath: string): { size: number; storedBytes: number;
     throw err;
   }
   try {
-    const data = statSync(gz.data);
-    return { size: src.size(), storedBytes: data.size + statSync(gz.index).size, mtimeMs: data.mtimeMs, compressed: true };
+    const onDisk = (plain?.bytes ?? 0) + (data?.size ?? 0) + (index?.size ?? 0);
+    return { size: src.size(), storedBytes: onDisk, mtimeMs: Math.max(plain?.mtimeMs ?? 0, data?.mtimeMs ?? 0), compressed: src.compressed };
   } finally {
     src.close();
   }
 }
 
 /**
- * Opens a recording for reading. The plain file wins when both exist (a compression that did not finish).
- * Throws an ENOENT error when neither is there, and a plain-words error when a compressed one is damaged.
+ * Opens a recording for reading. Throws an ENOENT error when it is not stored, and a plain-words error when a
+ * compressed one is damaged. A recording still plain can be sealed while it is read: the source notices and
+ * reads the sealed prefix from the members from then on.
  */
 export function openCastSync(castPath: string): CastSource {
+  let fd: number;
   try {
-    return plainSource(openSync(castPath, 'r'));
+    fd = openSync(castPath, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return compressedSource(castPath);
   }
+  return new PartlySealed(castPath, fd);
+}
+
+function compressedSource(castPath: string): CastSource {
   const gz = gzipPaths(castPath);
-  if (!existsSync(gz.data)) {
-    throw Object.assign(new Error(`ENOENT: recording not found: ${castPath}`), { code: 'ENOENT' });
-  }
+  if (!existsSync(gz.data)) throw Object.assign(new Error(`ENOENT: recording not found: ${castPath}`), { code: 'ENOENT' });
   const r = GzipCastReader.open(gz.data, gz.index);
   return {
     compressed: true,
@@ -73,19 +87,77 @@ export function openCastSync(castPath: string): CastSource {
   };
 }
 
-function plainSource(fd: number): CastSource {
-  return {
-    compressed: false,
-    size: () => fstatSync(fd).size,
-    readSync: (buf, at, len, pos) => readSync(fd, buf, at, len, pos),
-    read: async (buf, at, len, pos) => (await readAsync(fd, buf, at, len, pos)).bytesRead,
-    close: () => closeSync(fd),
-  };
+/**
+ * A plain `.cast` whose prefix may be (or become) sealed. Bytes below the sealed size come from the members; the
+ * rest from the plain file. asciicast never holds a raw NUL, so a NUL read from the plain file means a hole punched
+ * after this read began: the index is read again and the read redone from the members.
+ */
+class PartlySealed implements CastSource {
+  readonly compressed = false;
+  private sealed: GzipCastReader | null = null;
+
+  constructor(
+    private readonly castPath: string,
+    private readonly fd: number,
+  ) {
+    this.openSealed();
+  }
+
+  size(): number {
+    return fstatSync(this.fd).size;
+  }
+
+  readSync(buf: Buffer, at: number, len: number, pos: number): number {
+    for (let attempt = 0; ; attempt++) {
+      const upTo = this.sealedSize();
+      if (pos < upTo) return this.sealed!.readSync(buf, at, Math.min(len, upTo - pos), pos);
+      const n = readSync(this.fd, buf, at, len, pos);
+      if (!this.punchedUnder(buf, at, n, pos, attempt)) return n;
+    }
+  }
+
+  async read(buf: Buffer, at: number, len: number, pos: number): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const upTo = this.sealedSize();
+      if (pos < upTo) return this.sealed!.read(buf, at, Math.min(len, upTo - pos), pos);
+      const { bytesRead } = await readAsync(this.fd, buf, at, len, pos);
+      if (!this.punchedUnder(buf, at, bytesRead, pos, attempt)) return bytesRead;
+    }
+  }
+
+  close(): void {
+    this.sealed?.close();
+    closeSync(this.fd);
+  }
+
+  private sealedSize(): number {
+    return this.sealed?.size ?? 0;
+  }
+
+  /** True when the plain bytes just read hold a hole that the members now cover (the read is then redone). */
+  private punchedUnder(buf: Buffer, at: number, n: number, pos: number, attempt: number): boolean {
+    if (n === 0 || buf.subarray(at, at + n).indexOf(0) < 0) return false;
+    if (this.sealed ? this.sealed.refresh() : this.openSealed()) return pos < this.sealedSize();
+    if (attempt > 0) throw new Error(`${this.castPath}: bytes at ${pos} are neither in the recording nor in its sealed part`);
+    return false;
+  }
+
+  private openSealed(): boolean {
+    const gz = gzipPaths(this.castPath);
+    if (!existsSync(gz.index)) return false;
+    try {
+      this.sealed = GzipCastReader.open(gz.data, gz.index);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
 }
 
 /** The recording's bytes [start, end] (inclusive, like fs.createReadStream), streamed with bounded memory. */
 export function castReadStream(castPath: string, range: { start?: number; end?: number; highWaterMark?: number } = {}): Readable {
-  if (existsSync(castPath)) return createReadStream(castPath, range);
+  // Through the source even for a plain file: a seal may punch it while it is read.
   const chunk = range.highWaterMark ?? 256 * 1024;
   // Opened inside the generator: a stream destroyed before its first read holds no file.
   async function* bytes(): AsyncGenerator<Buffer> {

@@ -1,19 +1,18 @@
-// The compression worker thread: compresses one closed recording per request (compressCast), at a lower priority.
+// The compression worker thread: compresses closed recordings whole (compressCast) and seals the settled prefix of
+// live ones (sealCast), one request at a time, at a lower priority than the relay.
 
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { compressCast, type CompressResult } from './cast-gzip.js';
+import { compressCast, type CompressResult } from './cast-compress.js';
+import { sealCast, type SealResult } from './cast-seal.js';
 
 /** A request from the main thread. */
-export interface CompressRequest {
-  id: number;
-  castPath: string;
-  sha256: string;
-  size: number | null;
-}
+export type CompressRequest =
+  | { type: 'compress'; id: number; castPath: string; sha256: string; size: number | null }
+  | { type: 'seal'; id: number; castPath: string };
 
 /** The answer: the result, or the error that stopped it. */
-export type CompressReply = { id: number; result: CompressResult } | { id: number; error: string };
+export type CompressReply = { id: number; result: CompressResult | SealResult } | { id: number; error: string };
 
 const port = parentPort;
 if (!port) throw new Error('compress-worker must run in a worker thread');
@@ -27,7 +26,8 @@ try {
 port.on('message', (req: CompressRequest) => {
   let reply: CompressReply;
   try {
-    reply = { id: req.id, result: compressCast(req.castPath, { sha256: req.sha256, size: req.size }) };
+    const result = req.type === 'seal' ? sealCast(req.castPath) : compressCast(req.castPath, { sha256: req.sha256, size: req.size });
+    reply = { id: req.id, result };
   } catch (err) {
     reply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
   }

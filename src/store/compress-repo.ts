@@ -29,4 +29,18 @@ export class SqliteCompressRepo implements CompressRepo {
   async stored(id: number, bytes: number): Promise<void> {
     await this.db.updateTable('sessions').set({ recording_stored_size: bytes }).where('id', '=', id).where('recording_stored_size', 'is', null).execute();
   }
+
+  async live(limit: number, afterId: number): Promise<Array<{ id: number; sessionId: string; recordingPath: string }>> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['id', 'session_id', 'recording_path'])
+      .where('recording_stored_size', 'is', null)
+      .where('recording_path', 'is not', null)
+      .where('status', '=', 'active')
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, sessionId: r.session_id, recordingPath: r.recording_path! }));
+  }
 }

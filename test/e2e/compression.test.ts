@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sshExec, type SshLogin } from '../helpers/ssh-client.js';
+import { sshExec, sshInteractive, type SshLogin } from '../helpers/ssh-client.js';
+import { recordingBytes } from '../helpers/recording-file.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { seedAliceOnWeb01 } from '../helpers/seed.js';
 import { requireTool } from '../helpers/tools.js';
@@ -114,5 +115,51 @@ describe.skipIf(skip)('recordings compressed after close', () => {
     expect(purge.code, purge.stderr).toBe(0);
     expect(fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes(s.sessionId))).toEqual([]);
     expect((await session(id)).status).toBe('completed');
+  });
+  it('seals a live recording while the session runs, survives a crash while sealed, and compresses it whole after', async () => {
+    const login: SshLogin = { port: vigil.sshPort, login: `alice[${sshd.user}@web01]`, identity: keyFile };
+    const ssh = sshInteractive(login);
+    await ssh.waitFor(/[$#] $/m);
+    ssh.type("seq 1 200000 | sed 's/^/live line /'; echo MARK-$((6*7))\r");
+    await ssh.waitFor('MARK-42', 60_000);
+    const list = (await apiCall(base, 'GET', '/sessions?status=active', token)).body as { items: SessionItem[] };
+    const live = list.items[0]!;
+    const dir = path.join(dataDir, 'recordings');
+    const castPath = path.join(dir, fs.readdirSync(dir, { recursive: true }).map(String).find((f) => f.endsWith(`${live.sessionId}.cast`))!);
+    // While the session runs, its settled prefix moves into compressed members and leaves the plain file.
+    const deadline = Date.now() + 30_000;
+    let st = fs.statSync(castPath);
+    while (!(fs.existsSync(`${castPath}.gzi`) && st.blocks * 512 < st.size / 3) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      st = fs.statSync(castPath);
+    }
+    expect(st.blocks * 512).toBeLessThan(st.size / 3);
+    expect((await recordingBytes(castPath)).toString('utf8')).toContain('live line 200000');
+
+    // A crash now: the restart repairs the recording across its sealed and plain parts.
+    await vigil.kill();
+    await ssh.exited;
+    vigil = await startVigilProcess({ dataDir, env: { VIGIL_COMPRESSION_INTERVAL_MS: '300', VIGIL_COMPRESSION_SETTLE_MS: '0' } });
+    base = await apiBase(vigil);
+    token = await apiLogin(base, 'admin', ADMIN_PASSWORD);
+    let s = await session(live.id);
+    expect(s.status).toBe('interrupted');
+    for (let i = 0; i < 300 && s.recordingStoredSize === null; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      s = await session(live.id);
+    }
+    expect(s.recordingStoredSize).not.toBeNull();
+    expect(fs.existsSync(castPath)).toBe(false);
+    const res = await fetch(`${base}/sessions/${live.id}/recording`, { headers: { authorization: `Bearer ${token}` } });
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(createHash('sha256').update(body).digest('hex')).toBe(s.recordingSha256);
+    const text = body.toString('utf8');
+    expect(text).toContain('live line 200000');
+    expect(text).toContain('MARK-42');
+    expect(text.endsWith('\n')).toBe(true);
+    // Keyframes still index the whole recording: the player seeks to its end.
+    const info = (await apiCall(base, 'GET', `/sessions/${live.id}/player`, token)).body as { duration: number };
+    const chunk = (await apiCall(base, 'GET', `/sessions/${live.id}/player/chunk?t=${info.duration}`, token)).body as { keyframe: { data: string } | null; events: Array<[number, string, string]> };
+    expect((chunk.keyframe?.data ?? '') + chunk.events.map((e) => e[2]).join('')).toContain('MARK-42');
   });
 });

@@ -16,6 +16,7 @@ import { checkSqliteFile, queryAll } from '../helpers/sqlite-check.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
 import { listSessions, newDataDir, runCli, startVigilProcess, type CliSession, type VigilProcess } from '../helpers/vigil.js';
+import { recordingBytes } from '../helpers/recording-file.js';
 
 const skip = requireTool('sshd', 'ssh', 'ssh-keygen');
 
@@ -79,8 +80,8 @@ function startOutput(w: Watched): void {
 }
 
 /** Header and events of a recording, checked line by line: every line whole, every event [time, code, string]. */
-function parseStrictly(file: string): { header: ReturnType<typeof parseHeader>; output: string; problems: string[] } {
-  const text = fs.readFileSync(file, 'utf8');
+function parseStrictly(bytes: Buffer): { header: ReturnType<typeof parseHeader>; output: string; problems: string[] } {
+  const text = bytes.toString('utf8');
   const problems: string[] = [];
   if (!text.endsWith('\n')) problems.push('does not end with a newline (torn last line)');
   const lines = text.split('\n');
@@ -104,12 +105,12 @@ function parseStrictly(file: string): { header: ReturnType<typeof parseHeader>; 
 
 /** Checks a recording after the restart (whole asciicast v2, readable by Vigil's reader, measured as stored) and returns its output. */
 async function checkedRecording(file: string, s: CliSession): Promise<string> {
-  const parsed = parseStrictly(file);
+  const bytes = await recordingBytes(file);
+  const parsed = parseStrictly(bytes);
   expect(parsed.problems, `recording of session ${s.id}`).toEqual([]);
   let events = 0;
   for await (const e of readAsciicast(file)) if (e.type === 'o') events++;
   expect(events).toBeGreaterThan(0);
-  const bytes = fs.readFileSync(file);
   expect({ id: s.id, size: s.recordingSize, sha256: s.recordingSha256 }).toEqual({ id: s.id, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
   return parsed.output;
 }
@@ -254,7 +255,7 @@ describe.skipIf(skip)('SIGKILL during 20 recorded sessions', () => {
     // The client has its exit status a moment before Vigil closes the session's row.
     await until(() => newest().status !== 'active', 'the new session to be closed', 20_000);
     expect(newest().status).toBe('completed');
-    expect(fs.readFileSync(store.pathFor(newest().session_id, new Date(newest().started_at)), 'utf8')).toContain('after-restart-42');
+    expect((await recordingBytes(store.pathFor(newest().session_id, new Date(newest().started_at)))).toString('utf8')).toContain('after-restart-42');
     phase('done');
     console.info(`crash-many: ${phases.join(', ')}; output the recordings lack, per session, from ms before the kill: ${lags.map((l) => l.toFixed(0)).join(' ')}`);
   }, 180_000);

@@ -12,13 +12,14 @@ import { sshExec, sshInteractive } from '../helpers/ssh-client.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
 import { listSessions, newDataDir, startVigilProcess, type VigilProcess } from '../helpers/vigil.js';
+import { plainCopy, recordingBytes } from '../helpers/recording-file.js';
 
 const skip = requireTool('sshd', 'ssh', 'ssh-keygen', 'script', 'asciinema');
 
 /** Polls until `fn` returns true (the recording is written by another process: there is no event to await). */
-async function until(fn: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+async function until(fn: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!fn()) {
+  while (!(await fn())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -58,7 +59,7 @@ describe.skipIf(skip)('crash recovery', () => {
     expect(active.status).toBe('active');
     const file = new FileRecordingStore({ dir: dataPaths(dataDir).recordings }).pathFor(active.sessionId, new Date(active.startedAt));
     // Written within a second: what the user saw is on disk before the crash.
-    await until(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('before-crash-42'), 'the recording to hold the output');
+    await until(async () => fs.existsSync(file) && (await recordingBytes(file)).toString('utf8').includes('before-crash-42'), 'the recording to hold the output');
     // Then kill Vigil while output streams, so the last event is likely torn.
     ssh.type('seq 1 100000000\r');
     const size0 = fs.statSync(file).size;
@@ -73,7 +74,7 @@ describe.skipIf(skip)('crash recovery', () => {
     expect(s.status).toBe('interrupted');
     expect(s.endedAt).not.toBeNull();
 
-    const bytes = fs.readFileSync(file);
+    const bytes = await recordingBytes(file);
     const text = bytes.toString('utf8');
     expect(text.endsWith('\n')).toBe(true);
     const lines = text.trimEnd().split('\n');
@@ -86,7 +87,9 @@ describe.skipIf(skip)('crash recovery', () => {
     expect(text).toContain('before-crash-42');
     expect(s.recordingSize).toBe(bytes.length);
     expect(s.recordingSha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-    const shown = execFileSync('script', ['-qec', `asciinema cat ${file}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 512 * 1024 * 1024 });
+    const copy = await plainCopy(file, `${dataDir}-copy.cast`);
+    const shown = execFileSync('script', ['-qec', `asciinema cat ${copy}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 512 * 1024 * 1024 });
+    fs.rmSync(copy);
     expect(shown).toContain('before-crash-42');
 
     // The restarted gateway keeps its host key and serves new sessions.

@@ -14,6 +14,7 @@ import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { requireTool } from '../helpers/tools.js';
 import { freePort } from '../helpers/ports.js';
 import { listSessions, newDataDir, runCli, startVigilProcess, type CliSession, type VigilProcess } from '../helpers/vigil.js';
+import { plainCopy, recordingBytes } from '../helpers/recording-file.js';
 
 const ALICE_PASSWORD = 'Alice-pass-Hq7Tn2Wd';
 const skip = requireTool('sshd', 'ssh', 'sshpass', 'ssh-keygen', 'script', 'asciinema', 'sftp');
@@ -158,13 +159,15 @@ describe.skipIf(skip)('SSH gateway (OpenSSH client → Vigil → OpenSSH sshd)',
     const s = await lastSession(`${sshd.user}@web01`);
     expect(s).toMatchObject({ status: 'completed', exitStatus: 3 });
     const file = new FileRecordingStore({ dir: dataPaths(dataDir).recordings }).pathFor(s.sessionId, new Date(s.startedAt));
-    const bytes = fs.readFileSync(file);
+    const bytes = await recordingBytes(file);
     expect(s.recordingSize).toBe(bytes.length);
     expect(s.recordingSha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     const lines = bytes.toString('utf8').trimEnd().split('\n');
     expect(JSON.parse(lines[0])).toMatchObject({ version: 2 });
     for (const l of lines.slice(1)) expect(['o', 'i', 'r']).toContain((JSON.parse(l) as unknown[])[1]);
-    const shown = execFileSync('script', ['-qec', `asciinema cat ${file}`, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+    const copy = await plainCopy(file, `${dataDir}-copy.cast`);
+    const shown = execFileSync('script', ['-qec', `asciinema cat ${copy}`, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+    fs.rmSync(copy);
     expect(shown).toContain('hello-42');
   });
 
