@@ -19,6 +19,7 @@ import { FileRecordingStore } from '../src/recording/file-recording-store.js';
 import { openSeeder, userKeyPair } from '../test/helpers/seed.js';
 import { startSshd, type Sshd } from '../test/helpers/sshd.js';
 import { newDataDir, startVigilProcess, type VigilProcess } from '../test/helpers/vigil.js';
+import { recordingBytes } from '../test/helpers/recording-file.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -261,8 +262,9 @@ async function verifyRecordings(dataDir: string, sessions: EchoSession[]): Promi
     const files = new FileRecordingStore({ dir: dataPaths(dataDir).recordings });
     const byMarker = new Map<number, { input: string; output: string }>();
     for (const row of rows) {
-      const events = fs
-        .readFileSync(files.pathFor(row.sessionId, row.startedAt), 'utf8')
+      // Through Vigil's reader: a recording may be sealed while active or compressed once closed.
+      const events = (await recordingBytes(files.pathFor(row.sessionId, row.startedAt)))
+        .toString('utf8')
         .trimEnd()
         .split('\n')
         .slice(1)
