@@ -20,12 +20,12 @@ import {
  * Members of a live recording are smaller than after close (cast-gzip's MEMBER_BYTES): a typical interactive
  * session writes ~10–20 KB of asciicast a minute, and a seal waits for a whole member; compressed whole at close.
  */
-export const LIVE_MEMBER_BYTES = 64 * 1024;
+export const LIVE_MEMBER_BYTES = 16 * 1024;
 
 export interface SealOptions {
   /** Default LIVE_MEMBER_BYTES. */
   memberBytes?: number;
-  /** Bytes at the end of the recording left plain (the writer's last lines; default 16 KiB). */
+  /** Bytes at the end of the recording left plain (the writer's last lines; default 4 KiB). */
   keepTail?: number;
   /** Most bytes sealed in one call, so a bulk session does not hold the thread (default 64 MiB). */
   maxBytes?: number;
@@ -69,7 +69,7 @@ export function sealCast(castPath: string, o: SealOptions = {}): SealResult {
       : readGzipIndexFd(index, fstatSync(data).size, paths.index);
     const from = ix.size;
     if (ix.complete) return { sealed: 0, prefix: from, punched: false };
-    const limit = Math.min(fstatSync(plain).size - (o.keepTail ?? 16 * 1024), from + (o.maxBytes ?? 64 * 1024 * 1024));
+    const limit = Math.min(fstatSync(plain).size - (o.keepTail ?? 4 * 1024), from + (o.maxBytes ?? 64 * 1024 * 1024));
     const end = limit - from < memberBytes ? -1 : lastLineEnd(plain, from, limit);
     if (end < 0 || end - from < memberBytes) return { sealed: 0, prefix: from, punched: false };
     if (fresh) {
@@ -80,7 +80,11 @@ export function sealCast(castPath: string, o: SealOptions = {}): SealResult {
       syncDir(dirname(castPath));
     }
     appendMembers(castPath, plain, data!, index!, ix, end, o);
-    const punched = (o.punch ?? punchHole)(castPath, from, end - from);
+    // From the start of the block holding `from`: its bytes before `from` were sealed by the previous call, which
+    // could not free that block while it still held plain bytes.
+    const block = fstatSync(plain).blksize || 4096;
+    const at = from - (from % block);
+    const punched = (o.punch ?? punchHole)(castPath, at, end - at);
     return { sealed: end - from, prefix: end, punched };
   } finally {
     closeSync(plain);
