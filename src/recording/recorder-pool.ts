@@ -7,6 +7,7 @@ import { isValidRecordingHeader } from './asciicast-format.js';
 import { PooledRecorder, type RecorderLink, type Waiting } from './pooled-recorder.js';
 import { EVENT_HEADER, type EventKind, type RecorderReply, type RecorderRequest, type WireError } from './recorder-protocol.js';
 import { startWorker } from './worker-launch.js';
+import { StagingBuffer } from './staging-buffer.js';
 
 export { PooledRecorder } from './pooled-recorder.js';
 
@@ -66,9 +67,7 @@ export class RecorderPool implements RecorderLink {
   /** Requests waiting for a reply keep the process alive; an idle worker does not. */
   private waits = 0;
   /** Owns its whole ArrayBuffer (never a slice of Node's pool), so that it can be transferred. */
-  private stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
-  private stageView = new DataView(this.stage.buffer, 0, this.stage.length);
-  private staged = 0;
+  private readonly stage = new StagingBuffer(STAGE_BYTES);
   private postTimer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Sum of the live recorders' backlogs. */
@@ -116,24 +115,19 @@ export class RecorderPool implements RecorderLink {
   append(id: number, kind: EventKind, ms: number, data: Buffer | null, cols = 0, rows = 0): void {
     const len = data ? data.length : 8;
     const need = EVENT_HEADER + len;
-    if (this.staged + need > this.stage.length) {
-      this.post();
-      if (need > this.stage.length) this.newStage(need);
-    }
-    const v = this.stageView;
-    const at = this.staged;
+    const at = this.stage.reserve(need, () => this.post());
+    const v = this.stage.view;
     v.setUint32(at, id, true);
     v.setUint32(at + 4, kind, true);
     v.setFloat64(at + 8, ms, true);
     v.setUint32(at + 16, len, true);
-    if (data) data.copy(this.stage, at + EVENT_HEADER);
+    if (data) data.copy(this.stage.bytes, at + EVENT_HEADER);
     else {
       v.setUint32(at + EVENT_HEADER, cols, true);
       v.setUint32(at + EVENT_HEADER + 4, rows, true);
     }
-    this.staged += need;
     this.total += len;
-    if (this.staged >= STAGE_BYTES) this.post();
+    if (this.stage.used >= STAGE_BYTES) this.post();
     else if (!this.postTimer) {
       this.postTimer = setTimeout(() => this.post(), POST_DELAY_MS);
       // Like the writer's flush timer: a recording alone does not keep the process alive.
@@ -180,27 +174,14 @@ export class RecorderPool implements RecorderLink {
   private post(): void {
     if (this.postTimer) clearTimeout(this.postTimer);
     this.postTimer = null;
-    if (this.staged === 0 || !this.worker) {
-      this.staged = 0;
+    if (!this.worker) {
+      this.stage.clear();
       return;
     }
-    // A full staging buffer is itself transferred and replaced (a fresh one costs less than copying it out); a
-    // few events are copied out, and the buffer is kept.
-    let buf: ArrayBuffer;
-    if (this.staged >= STAGE_BYTES / 4) {
-      buf = this.stage.buffer as ArrayBuffer;
-      this.newStage(STAGE_BYTES);
-    } else {
-      buf = this.stage.buffer.slice(0, this.staged) as ArrayBuffer;
-    }
-    const msg: RecorderRequest = { type: 'events', buf, length: this.staged };
-    this.worker.postMessage(msg, [buf]);
-    this.staged = 0;
-  }
-
-  private newStage(size: number): void {
-    this.stage = Buffer.allocUnsafeSlow(size);
-    this.stageView = new DataView(this.stage.buffer, 0, this.stage.length);
+    const batch = this.stage.take();
+    if (!batch) return;
+    const msg: RecorderRequest = { type: 'events', buf: batch.buf, length: batch.length };
+    this.worker.postMessage(msg, [batch.buf]);
   }
 
   private ensureWorker(): Worker {
@@ -247,7 +228,7 @@ export class RecorderPool implements RecorderLink {
   }
 
   private workerGone(err: Error): void {
-    this.staged = 0;
+    this.stage.clear();
     for (const w of this.opening.values()) w.reject(VigilError.unavailable('cannot start the session recording', err));
     this.opening.clear();
     for (const r of [...this.live.values()]) r.orphaned(err);

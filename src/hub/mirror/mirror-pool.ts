@@ -1,6 +1,7 @@
 // The relay thread's side of the live terminal mirrors: one worker thread parses the output of every session.
 
 import type { Worker } from 'node:worker_threads';
+import { StagingBuffer } from '../../recording/staging-buffer.js';
 import { startWorker } from '../../recording/worker-launch.js';
 import { OP_HEADER, OpKind, type MirrorReply, type MirrorRequest, type MirrorWorkerData } from './mirror-protocol.js';
 import { RemoteMirror, type MirrorLink } from './remote-mirror.js';
@@ -45,9 +46,7 @@ export class MirrorPool implements MirrorLink {
   private worker: Worker | null = null;
   private readonly mirrors = new Map<number, RemoteMirror>();
   private nextId = 1;
-  private stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
-  private view = new DataView(this.stage.buffer);
-  private staged = 0;
+  private readonly stage = new StagingBuffer(STAGE_BYTES);
   private postTimer: NodeJS.Timeout | null = null;
   /** Output bytes posted (or staged) and not yet reported taken by the worker. */
   private backlog = 0;
@@ -80,19 +79,15 @@ export class MirrorPool implements MirrorLink {
     if (data && this.backlog > this.maxBacklog) return false;
     const len = data ? data.length : 0;
     const need = OP_HEADER + len;
-    if (this.staged + need > this.stage.length) {
-      this.post();
-      if (need > this.stage.length) this.newStage(need);
-    }
-    const at = this.staged;
-    this.view.setUint32(at, id, true);
-    this.view.setUint32(at + 4, KINDS[kind], true);
-    this.view.setUint32(at + 8, data ? len : typeof a === 'number' ? a : 0, true);
-    this.view.setUint32(at + 12, b, true);
-    if (data) data.copy(this.stage, at + OP_HEADER);
-    this.staged += need;
+    const at = this.stage.reserve(need, () => this.post());
+    const v = this.stage.view;
+    v.setUint32(at, id, true);
+    v.setUint32(at + 4, KINDS[kind], true);
+    v.setUint32(at + 8, data ? len : typeof a === 'number' ? a : 0, true);
+    v.setUint32(at + 12, b, true);
+    if (data) data.copy(this.stage.bytes, at + OP_HEADER);
     this.backlog += len;
-    if (kind === 'snapshot' || this.staged >= STAGE_BYTES) this.post();
+    if (kind === 'snapshot' || this.stage.used >= STAGE_BYTES) this.post();
     else if (!this.postTimer) {
       this.postTimer = setTimeout(() => this.post(), POST_DELAY_MS);
       this.postTimer.unref();
@@ -107,24 +102,11 @@ export class MirrorPool implements MirrorLink {
   private post(): void {
     if (this.postTimer) clearTimeout(this.postTimer);
     this.postTimer = null;
-    if (this.staged === 0 || this.closed) return;
+    if (this.stage.used === 0 || this.closed) return;
     const w = this.ensureWorker();
-    // A well-filled staging buffer is transferred and replaced; a few operations are copied out.
-    let buf: ArrayBuffer;
-    if (this.staged >= STAGE_BYTES / 4) {
-      buf = this.stage.buffer as ArrayBuffer;
-      this.newStage(STAGE_BYTES);
-    } else {
-      buf = this.stage.buffer.slice(0, this.staged) as ArrayBuffer;
-    }
-    const msg: MirrorRequest = { type: 'ops', buf, length: this.staged };
-    this.staged = 0;
-    w.postMessage(msg, [buf]);
-  }
-
-  private newStage(size: number): void {
-    this.stage = Buffer.allocUnsafeSlow(size);
-    this.view = new DataView(this.stage.buffer);
+    const batch = this.stage.take()!;
+    const msg: MirrorRequest = { type: 'ops', buf: batch.buf, length: batch.length };
+    w.postMessage(msg, [batch.buf]);
   }
 
   private ensureWorker(): Worker {
@@ -142,7 +124,7 @@ export class MirrorPool implements MirrorLink {
       if (this.closed) return;
       this.o.onWorkerError?.(crash ?? new Error(`mirror worker stopped (exit code ${code})`));
       // What was staged was meant for the dead worker; the mirrors start over on the next one.
-      this.staged = 0;
+      this.stage.clear();
       this.backlog = 0;
       for (const m of this.mirrors.values()) m.reopen();
     });
