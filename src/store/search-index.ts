@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { VigilError } from '../core/errors.js';
 import type { IndexedLine, SearchHit, SearchIndex } from '../core/session-logs.js';
 import type { Database } from './schema.js';
+import { createWordTables, TOKENIZER, WordWriter, wordsPending } from './search-words.js';
 
 /** Longest line kept in the index; longer output lines are cut. */
 export const MAX_INDEXED_LINE = 1000;
@@ -34,12 +35,12 @@ export function openSearchDb(file: string): BetterSqlite3.Database {
   // words of deleted lines stay in older index segments (without their text) until FTS5 merges them.
   db.pragma('secure_delete = ON');
   db.exec(`
-    CREATE VIRTUAL TABLE IF NOT EXISTS session_text USING fts5(text, sid, session_id UNINDEXED, offset_s UNINDEXED, kind UNINDEXED, tokenize = 'unicode61 remove_diacritics 2', detail = column);
+    CREATE VIRTUAL TABLE IF NOT EXISTS session_text USING fts5(text, sid, session_id UNINDEXED, offset_s UNINDEXED, kind UNINDEXED, tokenize = '${TOKENIZER}', detail = column);
     CREATE TABLE IF NOT EXISTS recording_progress (session_id INTEGER PRIMARY KEY, path TEXT NOT NULL, offset INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0);
-    CREATE VIRTUAL TABLE IF NOT EXISTS session_text_vocab USING fts5vocab(session_text, 'row');
     CREATE TABLE IF NOT EXISTS purged_sessions (session_id INTEGER PRIMARY KEY);
     CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   `);
+  createWordTables(db);
   return db;
 }
 
@@ -79,6 +80,7 @@ export class SearchTextWriter {
   private readonly insertRow: BetterSqlite3.Statement;
   private readonly setProgress: BetterSqlite3.Statement;
   private readonly isPurged: BetterSqlite3.Statement;
+  private readonly words: WordWriter;
   private readonly insertMany: (lines: readonly IndexedLine[]) => void;
   private readonly withProgress: (sessionId: number, path: string, offset: number, done: boolean, lines: readonly IndexedLine[]) => boolean;
   private readonly forgetTx: (sessionIds: readonly number[], limit: number) => number;
@@ -88,6 +90,7 @@ export class SearchTextWriter {
     this.insertRow = db.prepare('INSERT INTO session_text (text, sid, session_id, offset_s, kind) VALUES (?, ?, ?, ?, ?)');
     this.setProgress = db.prepare('INSERT INTO recording_progress (session_id, path, offset, done) VALUES (?, ?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET offset = excluded.offset, done = excluded.done');
     this.isPurged = db.prepare('SELECT 1 FROM purged_sessions WHERE session_id = ?').pluck();
+    this.words = new WordWriter(db);
     const tombstone = db.prepare('INSERT OR IGNORE INTO purged_sessions (session_id) SELECT value FROM json_each(?)');
     const stopReading = db.prepare('UPDATE recording_progress SET done = 1 WHERE session_id IN (SELECT value FROM json_each(?))');
     // The rowids first (the word index finds a session's lines), then the deletes: FTS5 is not changed under a cursor.
@@ -96,14 +99,18 @@ export class SearchTextWriter {
     const setMeta = db.prepare('INSERT INTO search_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     const rows = (lines: readonly IndexedLine[]) => {
       const purged = new Map<number, boolean>();
+      const texts: string[] = [];
       for (const l of lines) {
         if (l.kind === 'output') {
           let p = purged.get(l.sessionId);
           if (p === undefined) purged.set(l.sessionId, (p = this.isPurged.get(l.sessionId) !== undefined));
           if (p) continue;
         }
-        this.insertRow.run(l.text.slice(0, MAX_INDEXED_LINE), `s${l.sessionId}`, l.sessionId, l.offset, l.kind === 'command' ? 'c' : 'o');
+        const text = l.text.slice(0, MAX_INDEXED_LINE);
+        this.insertRow.run(text, `s${l.sessionId}`, l.sessionId, l.offset, l.kind === 'command' ? 'c' : 'o');
+        texts.push(text);
       }
+      this.words.add(texts);
     };
     const forget = (sessionIds: readonly number[], limit: number): number => {
       const ids = JSON.stringify(sessionIds);
@@ -133,7 +140,7 @@ export class SearchTextWriter {
   }
 
   insert(lines: readonly IndexedLine[]): void {
-    if (lines.length) this.insertMany(lines);
+    if (lines.length) this.written(() => this.insertMany(lines));
   }
 
   /**
@@ -141,7 +148,17 @@ export class SearchTextWriter {
    * writing no line and marking the recording read, when the session was purged meanwhile: stop reading it.
    */
   fromRecording(sessionId: number, path: string, offset: number, done: boolean, lines: readonly IndexedLine[]): boolean {
-    return this.withProgress(sessionId, path, offset, done, lines);
+    return this.written(() => this.withProgress(sessionId, path, offset, done, lines));
+  }
+
+  /** A transaction that indexes lines; when it fails (rolled back), the words it wrote are no longer remembered as written. */
+  private written<T>(tx: () => T): T {
+    try {
+      return tx();
+    } catch (err) {
+      this.words.rolledBack();
+      throw err;
+    }
   }
 
   /**
@@ -188,6 +205,9 @@ export class SqliteSearchIndex implements SearchIndex {
   private readonly query: BetterSqlite3.Statement;
   private readonly queryIn: BetterSqlite3.Statement;
   private readonly vocab: BetterSqlite3.Statement;
+  private readonly words: BetterSqlite3.Statement;
+  /** indexed_words holds every indexed word (its backfill is over; it never starts again once over). */
+  private wordsReady = false;
 
   /** Writes, for the purge (SqlitePurgeRepo) and the commands. */
   readonly writer: SearchTextWriter;
@@ -197,7 +217,8 @@ export class SqliteSearchIndex implements SearchIndex {
     const cols = 'SELECT rowid, text, session_id, offset_s, kind FROM session_text';
     this.query = db.prepare(`${cols} WHERE session_text MATCH ? ORDER BY rowid DESC`);
     this.queryIn = db.prepare(`${cols} WHERE session_text MATCH ? AND session_id IN (SELECT value FROM json_each(?)) ORDER BY rowid DESC`);
-    this.vocab = db.prepare('SELECT term FROM session_text_vocab WHERE term >= ? AND term < ? LIMIT ?').pluck();
+    this.vocab = db.prepare(`SELECT term FROM session_text_vocab_col WHERE term >= ? AND term < ? AND col = 'text' LIMIT ?`).pluck();
+    this.words = db.prepare('SELECT term FROM indexed_words_vocab WHERE term >= ? AND term < ? LIMIT ?').pluck();
   }
 
   async addLines(lines: readonly IndexedLine[]): Promise<void> {
@@ -258,8 +279,8 @@ export class SqliteSearchIndex implements SearchIndex {
    * The word-index queries of a search, in order; each is built only when the previous ones did not answer: whole
    * words first (a whole word usually suffices, and its list is read lazily, newest first). Then the last word cut
    * short: as the words it starts; when it starts too many and other words go with it, as those others alone (the
-   * substring test decides); else as the first MAX_COMPLETIONS words it starts. Listing those words costs a read of
-   * their lists (see completions), tens of ms over GBs of text, so it is skipped when the whole words were enough.
+   * substring test decides); else as the first MAX_COMPLETIONS words it starts. Listing those words is a range scan of
+   * indexed_words (see completions); it is still skipped when the whole words were enough.
    */
   private *wordQueries(terms: { words: string[]; open: boolean }): Generator<string> {
     yield wordQuery(terms.words);
@@ -272,15 +293,19 @@ export class SqliteSearchIndex implements SearchIndex {
   /**
    * The indexed words that `word` starts (itself excepted), in order, at most MAX_COMPLETIONS + 1 (more than
    * MAX_COMPLETIONS: there are more). Not FTS5's own prefix query ("word"*), which merges the lists of every word the
-   * prefix starts into one before returning a row: 4 s for a two-letter prefix over 1 GB of text. Here each word
-   * listed costs one read of its list (fts5vocab counts it), and an OR of them is then read lazily, newest first.
+   * prefix starts into one before returning a row: 4 s for a two-letter prefix over 1 GB of text. They are read from
+   * indexed_words (a word's entries there are few, however many lines have it), or, until its backfill is over, from
+   * session_text's fts5vocab, which reads the whole list of each word it returns (58 ms for a word in 2.8 M lines). Words of the text column only: the
+   * query looks for them there (fts5vocab's 'row' table also had the `sid` tokens s1, s10, ..., which took the places
+   * of text words after a prefix such as "s1"). An OR of them is then read lazily, newest first.
    */
   private completions(word: string): string[] {
     // As the index holds words: without diacritics (remove_diacritics 2).
     const w = word.normalize('NFD').replace(/\p{M}/gu, '');
-    // From w + "0", the least letter or digit (a word is made of nothing else): starting at `w` itself would count
-    // its list too, 170 ms for a word in a quarter of the lines of 1 GB of text.
-    return this.vocab.all(`${w}0`, `${w}\u{10FFFF}`, MAX_COMPLETIONS + 1) as string[];
+    if (!this.wordsReady) this.wordsReady = !wordsPending(this.db);
+    // From w + "0", the least letter or digit (a word is made of nothing else): `w` itself is the whole-word query's.
+    // (With fts5vocab, starting at `w` would also count its list: 170 ms for a word in a quarter of the lines of 1 GB.)
+    return (this.wordsReady ? this.words : this.vocab).all(`${w}0`, `${w}\u{10FFFF}`, MAX_COMPLETIONS + 1) as string[];
   }
 
   close(): void {

@@ -12,6 +12,7 @@ import type { IndexedLine } from '../../core/session-logs.js';
 import { openCastSync, type CastSource } from '../../recording/cast-source.js';
 import { lineEvent, SyncCastLines } from '../../recording/keyframes/cast-lines.js';
 import { openSearchDb, SearchTextWriter } from '../../store/search-index.js';
+import { WordBackfill, wordsPending } from '../../store/search-words.js';
 import { TextLines } from './text-lines.js';
 
 /** Messages from the main thread. */
@@ -34,6 +35,9 @@ export interface SearchWorkerData {
 const SLICE_BYTES = 512 * 1024;
 const POLL_MS = 250;
 const MAX_DISTINCT = 50_000;
+/** Words copied per step of the backfill of indexed_words at most, and the time a step reads them for (roughly). */
+const BACKFILL_WORDS = 20_000;
+const BACKFILL_MS = 100;
 
 interface Job {
   sessionId: number;
@@ -167,3 +171,19 @@ for (const u of writer.unfinished()) {
   }
 }
 if (jobs.size) schedule();
+
+// A file indexed before indexed_words existed: fill it from the word index, a step a turn of the event loop, between
+// the slices of recordings and the messages (each step is one transaction, and where it stopped is saved with it).
+// Searches list completions the old, slower way until it is over; a restart resumes it.
+if (wordsPending(db)) {
+  const backfill = new WordBackfill(db);
+  const step = () => {
+    try {
+      if (backfill.step(BACKFILL_WORDS, BACKFILL_MS)) setImmediate(step);
+    } catch {
+      // The file was busy past the 5 s timeout (a purge's long transaction): try again later.
+      setTimeout(step, 1000);
+    }
+  };
+  setImmediate(step);
+}
