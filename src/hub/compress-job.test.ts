@@ -11,6 +11,7 @@ import { buildKeyframes } from '../recording/keyframes/keyframe-files.js';
 import { readIndex } from '../recording/keyframes/keyframe-index.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import { CompressJob } from './compress-job.js';
+import { requireTool } from '../../test/helpers/tools.js';
 
 const NOW = Date.UTC(2026, 11, 1, 12);
 let dir: string;
@@ -65,7 +66,7 @@ async function session(o: { bytes: Buffer; status?: Exclude<SessionStatus, 'acti
 
 const job = () => new CompressJob({ repo: store.compress, compressor, clock, logger, settleMs: 30_000 });
 
-describe('CompressJob', () => {
+describe.skipIf(requireTool('fallocate'))('CompressJob', () => {
   it('compresses recordings closed longer than the settle time, and leaves live and fresh ones as written', async () => {
     const bytes = castBytes(20_000);
     const closed = await session({ bytes });

@@ -16,7 +16,7 @@ import { requireTool } from '../helpers/tools.js';
 import { apiBase, apiCall, apiLogin } from '../helpers/vigil-api.js';
 import { ADMIN_PASSWORD, newDataDir, runCli, startVigilProcess, type VigilProcess } from '../helpers/vigil.js';
 
-const skip = requireTool('sshd', 'ssh', 'ssh-keygen', 'script', 'asciinema', 'gzip');
+const skip = requireTool('sshd', 'ssh', 'ssh-keygen', 'script', 'asciinema', 'gzip', 'fallocate');
 
 interface SessionItem {
   id: number;
