@@ -63,6 +63,9 @@ const BATCH = 50;
 
 /** Compresses closed recordings (PeriodicJob: a tick during a run is skipped; stop() waits for the recording in hand). */
 export class CompressJob extends PeriodicJob<CompressReport> {
+  /** False once the file system refused to free a sealed prefix: sealing then only doubles what is stored. */
+  private canPunch = true;
+
   constructor(private readonly o: CompressJobOptions) {
     super(o.intervalMs ?? 60_000, o.logger);
   }
@@ -91,9 +94,6 @@ export class CompressJob extends PeriodicJob<CompressReport> {
     if (this.o.sealLive !== false && this.canPunch) await this.sealLive(signal, report);
     return report;
   }
-
-  /** False once the file system refused to free a sealed prefix: sealing then only doubles what is stored. */
-  private canPunch = true;
 
   private async sealLive(signal: AbortSignal, report: CompressReport): Promise<void> {
     for (let after = 0; ; ) {
