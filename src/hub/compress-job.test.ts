@@ -129,8 +129,11 @@ describe.skipIf(requireTool('fallocate'))('CompressJob', () => {
   it('skips sessions the purge has claimed or purged', async () => {
     const claimed = await session({ bytes: castBytes(100) });
     await store.database.db.updateTable('sessions').set({ purge_started_at: new Date(NOW).toISOString() }).where('id', '=', claimed.id).execute();
+    const purged = await session({ bytes: castBytes(100) });
+    await store.sessions.markPurged(purged.id, new Date(NOW));
     expect(await job().runOnce()).toEqual({ compressed: 0, sealed: 0, skipped: 0, failed: 0 });
     expect(castStorage(claimed.castPath)).toBe('plain');
+    expect(castStorage(purged.castPath)).toBe('plain');
   });
 
   it('retries on the next run when compression fails for a reason that may pass', async () => {
