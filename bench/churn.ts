@@ -17,6 +17,8 @@ import { heapGrowth, inspector } from './heap-census.js';
 import { openSeeder, userKeyPair } from '../test/helpers/seed.js';
 import { startSshd, type Sshd } from '../test/helpers/sshd.js';
 import { newDataDir, startVigilProcess, type VigilProcess } from '../test/helpers/vigil.js';
+import { startBareRelay } from './bare-relay-process.js';
+import { machineCores, readMachine, readThreads, threadLoad, treeCpuS } from './proc-stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +28,11 @@ const { values: args } = parseArgs({
      *  MaxStartups 200, which drops (and Vigil reports as a failed session) what goes past it. */
     'max-in-flight': { type: 'string', default: '150' },
     'settle-s': { type: 'string', default: '5' },
+    /** Seconds of the same churn straight to sshd first, to show what this machine allows without Vigil (0: skip). */
+    'direct-seconds': { type: 'string', default: '20' },
+    /** Also churn through a bare ssh2 relay (bench/bare-relay.ts) run as these numbers of processes, e.g. "1,2":
+     *  what the SSH library alone allows on this machine. */
+    bare: { type: 'string', default: '' },
     /** Write V8 CPU profiles of Vigil (every thread) to this directory. */
     'cpu-prof': { type: 'string' },
   },
@@ -34,6 +41,7 @@ const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const MAX_IN_FLIGHT = Number(args['max-in-flight']);
 const SETTLE_MS = Number(args['settle-s']) * 1000;
+const DIRECT_SECONDS = Number(args['direct-seconds']);
 const SOURCES = 50;
 const OPS_PASSWORD = 'Ops-pass-Churn-7Kq2Vw';
 
@@ -195,6 +203,31 @@ async function main(): Promise<void> {
     await seeder.vault.addGrant('alice', `${sshd.user}@web01`, {}, 'bench');
     await seeder.close();
 
+    // The same clients straight to sshd: each session costs sshd a fork and a login too, on the same cores.
+    let direct: { r: ChurnResult; machineCores: number } | null = null;
+    if (DIRECT_SECONDS > 0) {
+      log(`direct: ${RATE} sessions/s for ${DIRECT_SECONDS} s straight to sshd`);
+      const m0 = readMachine();
+      const r = await churn({ host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKey: sshd.privateKey }, RATE, DIRECT_SECONDS, 2_000_000);
+      direct = { r, machineCores: machineCores(m0) };
+      await sleep(3000);
+    }
+    const bare: { processes: number; r: ChurnResult; machineCores: number; relayCores: number }[] = [];
+    for (const n of args.bare.split(',').filter(Boolean).map(Number)) {
+      log(`bare ssh2 relay, ${n} process(es): ${RATE} sessions/s for ${DIRECT_SECONDS || 20} s`);
+      const relay = await startBareRelay({ targetPort: sshd.port, user: sshd.user, keyPath: sshd.privateKeyPath, processes: n });
+      try {
+        const cpu0 = treeCpuS(relay.child.pid!);
+        const m0 = readMachine();
+        const r = await churn({ host: '127.0.0.1', port: relay.port, username: 'any', password: 'any' }, RATE, DIRECT_SECONDS || 20, 3_000_000 + n * 100_000);
+        const relayCores = (treeCpuS(relay.child.pid!) - cpu0) / r.wallS;
+        bare.push({ processes: n, r, machineCores: machineCores(m0), relayCores });
+      } finally {
+        await relay.stop();
+      }
+      await sleep(3000);
+    }
+
     const prof = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : [];
     vigil = await startVigilProcess({ dataDir, nodeArgs: ['--inspect=127.0.0.1:0', ...prof], env: { VIGIL_LOG_LEVEL: 'info' } });
     const pid = vigil.child.pid!;
@@ -223,12 +256,16 @@ async function main(): Promise<void> {
     log(`churn: ${RATE} sessions/s for ${SECONDS} s`);
     const cpu0 = readCpu(pid);
     const client0 = process.cpuUsage();
+    const machine0 = readMachine();
+    const threads0 = readThreads(pid);
     const peak = { fds: 0, rssMiB: 0 };
     const sampler = setInterval(() => {
       peak.fds = Math.max(peak.fds, fs.readdirSync(`/proc/${pid}/fd`).length);
       peak.rssMiB = Math.max(peak.rssMiB, Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
     }, 500);
     const r = await churn(cfg, RATE, SECONDS, 0);
+    const machine = machineCores(machine0);
+    const threads = threadLoad(threads0, readThreads(pid), r.wallS);
     clearInterval(sampler);
     const cpu = (readCpu(pid) - cpu0) / r.wallS;
     const clientCpu = process.cpuUsage(client0);
@@ -242,7 +279,7 @@ async function main(): Promise<void> {
     await check.close();
     const after = await settle();
     log(`after: ${JSON.stringify({ ...after, census: undefined })}`);
-    report(before, after, heapGrowth(before.census, after.census), peak, r, { vigil: cpu, client: (clientCpu.user + clientCpu.system) / 1e6 / r.wallS }, { stillActive, completed, warm: warm.ok });
+    report(before, after, heapGrowth(before.census, after.census), peak, r, { vigil: cpu, client: (clientCpu.user + clientCpu.system) / 1e6 / r.wallS, machine, threads }, { stillActive, completed, warm: warm.ok }, direct, bare);
   } catch (err) {
     if (vigil) log(`Vigil log tail:\n${vigil.stdout().split('\n').slice(-15).join('\n')}\n${vigil.stderr().slice(-2000)}`);
     throw err;
@@ -262,7 +299,7 @@ function readCpu(pid: number): number {
 const f1 = (n: number) => n.toFixed(1);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
 
-function report(before: Snapshot, after: Snapshot, heap: ReturnType<typeof heapGrowth>, peak: { fds: number; rssMiB: number }, r: ChurnResult, cpu: { vigil: number; client: number }, db: { stillActive: number; completed: number; warm: number }): void {
+function report(before: Snapshot, after: Snapshot, heap: ReturnType<typeof heapGrowth>, peak: { fds: number; rssMiB: number }, r: ChurnResult, cpu: { vigil: number; client: number; machine: number; threads: { name: string; run: number; wait: number }[] }, db: { stillActive: number; completed: number; warm: number }, direct: { r: ChurnResult; machineCores: number } | null, bare: { processes: number; r: ChurnResult; machineCores: number; relayCores: number }[]): void {
   const n = r.ok;
   const row = (name: string, b: number, a: number, unit = '', perSession = false) =>
     `| ${name} | ${f1(b)}${unit} | ${f1(a)}${unit} | ${a - b >= 0 ? '+' : ''}${f1(a - b)}${unit}${perSession && n > 0 ? ` (${f1(((a - b) * 2 ** 20) / n)} B/session)` : ''} |`;
@@ -287,8 +324,23 @@ function report(before: Snapshot, after: Snapshot, heap: ReturnType<typeof heapG
     `| achieved rate | ${f1(r.ok / r.wallS)} sessions/s over ${f1(r.wallS)} s |`,
     `| session time (connect → output → closed), p50 / p99 | ${f1(pct(r.durations, 0.5))} / ${f1(pct(r.durations, 0.99))} ms |`,
     `| most in flight at once | ${r.maxInFlight} |`,
-    `| CPU during churn: Vigil / this bench's clients | ${cpu.vigil.toFixed(2)} / ${cpu.client.toFixed(2)} cores (load avg ${f1(os.loadavg()[0]!)}: other work shares the cores) |`,
+    `| whole machine busy during churn (every process) | ${cpu.machine.toFixed(2)} of ${os.cpus().length} cores |`,
+    ...(direct
+      ? [
+          `| **direct to sshd, same clients, same run (${DIRECT_SECONDS} s)**: achieved rate / failed | ${f1(direct.r.ok / direct.r.wallS)} sessions/s / ${direct.r.failed} (${direct.r.skipped} skipped) |`,
+          `| direct: session time p50 / p99; machine busy | ${f1(pct(direct.r.durations, 0.5))} / ${f1(pct(direct.r.durations, 0.99))} ms; ${direct.machineCores.toFixed(2)} of ${os.cpus().length} cores |`,
+        ]
+      : []),
+    ...bare.map(
+      (b) =>
+        `| reference: bare ssh2 relay (no recording, no database), ${b.processes} process${b.processes > 1 ? 'es' : ''}: rate / failed; session p50 / p99; relay CPU; machine busy | ${f1(b.r.ok / b.r.wallS)} sessions/s / ${b.r.failed} (${b.r.skipped} skipped); ${f1(pct(b.r.durations, 0.5))} / ${f1(pct(b.r.durations, 0.99))} ms; ${b.relayCores.toFixed(2)} cores (${f1((b.relayCores * b.r.wallS * 1000) / Math.max(1, b.r.ok))} ms a session); ${b.machineCores.toFixed(2)} of ${os.cpus().length} cores |`,
+    ),
+    `| CPU during churn: Vigil / this bench's clients | ${cpu.vigil.toFixed(2)} (${f1((cpu.vigil * r.wallS * 1000) / Math.max(1, r.ok))} ms a session) / ${cpu.client.toFixed(2)} cores (load avg ${f1(os.loadavg()[0]!)}: other work shares the cores) |`,
     `| completed session rows in the store (incl. ${db.warm} warm-up) / still active | ${db.completed} / ${db.stillActive} |`,
+    '',
+    '| Vigil thread during churn | cores running (ms a session) | cores runnable but waiting for a CPU |',
+    '|---|---|---|',
+    ...cpu.threads.slice(0, 8).map((t) => `| ${t.name} | ${t.run.toFixed(2)} (${f1((t.run * r.wallS * 1000) / Math.max(1, n))}) | ${t.wait.toFixed(2)} |`),
     '',
     `| Vigil (after ${SETTLE_MS / 1000} s settle and a full GC) | before | after | change |`,
     '|---|---|---|---|',

@@ -20,6 +20,8 @@ import { openSeeder, userKeyPair } from '../test/helpers/seed.js';
 import { startSshd, type Sshd } from '../test/helpers/sshd.js';
 import { newDataDir, startVigilProcess, type VigilProcess } from '../test/helpers/vigil.js';
 import { recordingBytes } from '../test/helpers/recording-file.js';
+import { startBareRelay } from './bare-relay-process.js';
+import { machineCores, readMachine, readProc, readThreads, threadLoad, treeCpuS } from './proc-stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,6 +30,9 @@ const { values: args } = parseArgs({
     'interval-ms': { type: 'string', default: '100' },
     /** Sessions opened at once while ramping up. */
     ramp: { type: 'string', default: '16' },
+    /** Also measure a bare ssh2 relay (bench/bare-relay.ts) run as these numbers of processes, e.g. "1,2": what
+     *  the SSH library alone allows on this machine, and what spreading sessions over cores would. */
+    bare: { type: 'string', default: '' },
     /** Write V8 CPU profiles of Vigil (every thread) to this directory. */
     'cpu-prof': { type: 'string' },
   },
@@ -157,12 +162,6 @@ class EchoSession {
   }
 }
 
-function readProc(pid: number): { rssMiB: number; cpuS: number } {
-  const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return { rssMiB: Number(rss![1]) / 1024, cpuS: (Number(f[11]) + Number(f[12])) / 100 };
-}
-
 /** Opens `n` sessions numbered from `first`, RAMP at a time. */
 async function openAll(cfg: ConnectConfig, n: number, first = 0): Promise<EchoSession[]> {
   const sessions = Array.from({ length: n }, (_, i) => new EchoSession(first + i));
@@ -192,6 +191,12 @@ interface PhaseResult {
   clientCpu: number;
   /** The machine's 1-minute load average at the end of typing: other work on the same cores skews both runs. */
   loadavg: number;
+  /** Cores busy on the whole machine while typing (every process, the kernel included), of os.cpus().length. */
+  machineCores: number;
+  /** The bare relay's CPU over the whole phase (its processes together), for the reference rows. */
+  bareCores?: number;
+  /** Vigil's busiest threads while typing: cores running, cores waiting for a CPU while runnable. */
+  threads?: { name: string; run: number; wait: number }[];
   vigil?: { baseline: number; idle: number; activeMean: number; activeMax: number; cpuCores: number; idleCpuCores: number };
 }
 
@@ -210,6 +215,8 @@ async function phase(name: string, cfg: ConnectConfig, pid: number | null): Prom
   lag.enable();
   const cpu0 = process.cpuUsage();
   const vigil0 = pid ? readProc(pid) : null;
+  const threads0 = pid ? readThreads(pid) : null;
+  const machine0 = readMachine();
   const t0 = performance.now();
   sessions.forEach((s, i) => s.startTyping((i * INTERVAL_MS) / N));
   const rss: number[] = [];
@@ -220,6 +227,8 @@ async function phase(name: string, cfg: ConnectConfig, pid: number | null): Prom
   for (const s of sessions) s.stopTyping();
   const wall = (performance.now() - t0) / 1000;
   const vigil1 = pid ? readProc(pid) : null;
+  const threads1 = pid ? readThreads(pid) : null;
+  const machine = machineCores(machine0);
   const clientCpu = process.cpuUsage(cpu0);
   lag.disable();
   await Promise.all(sessions.map((s) => s.until(() => s.keysEchoed >= s.keysSent, 30_000).catch(() => undefined)));
@@ -232,6 +241,8 @@ async function phase(name: string, cfg: ConnectConfig, pid: number | null): Prom
     clientLagP99: lag.percentile(99) / 1e6,
     clientCpu: (clientCpu.user + clientCpu.system) / 1e6 / wall,
     loadavg: os.loadavg()[0]!,
+    machineCores: machine,
+    ...(threads0 && threads1 ? { threads: threadLoad(threads0, threads1, wall) } : {}),
     ...(pid && vigil0 && vigil1 && idle0 && idle1
       ? {
           vigil: {
@@ -327,7 +338,25 @@ async function main(): Promise<void> {
     const via = await phase('Vigil', vigilCfg, pid);
     for (const s of via.sessions) s.close();
     const rec = await verifyRecordings(dataDir, via.sessions);
-    report(direct.result, via.result, rec, /"nativeCrypto":true/.test(vigil.stdout()));
+    const stdout = vigil.stdout();
+    await vigil.stop();
+    vigil = null;
+    const bare: { processes: number; result: PhaseResult }[] = [];
+    for (const n of args.bare.split(',').filter(Boolean).map(Number)) {
+      await sleep(3000);
+      const relay = await startBareRelay({ targetPort: sshd.port, user: sshd.user, keyPath: sshd.privateKeyPath, processes: n });
+      try {
+        const cpu0 = treeCpuS(relay.child.pid!);
+        const t0 = performance.now();
+        const r = await phase(`bare ssh2 relay, ${n} process${n > 1 ? 'es' : ''}`, { host: '127.0.0.1', port: relay.port, username: 'any', password: 'any' }, null);
+        const cores = (treeCpuS(relay.child.pid!) - cpu0) / ((performance.now() - t0) / 1000);
+        for (const s of r.sessions) s.close();
+        bare.push({ processes: n, result: { ...r.result, clientCpu: r.result.clientCpu, bareCores: cores } });
+      } finally {
+        await relay.stop();
+      }
+    }
+    report(direct.result, via.result, rec, /"nativeCrypto":true/.test(stdout), bare);
   } catch (err) {
     if (vigil) log(`Vigil log tail:\n${vigil.stdout().split('\n').slice(-15).join('\n')}\n${vigil.stderr().slice(-2000)}`);
     throw err;
@@ -338,7 +367,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(d: PhaseResult, v: PhaseResult, rec: Awaited<ReturnType<typeof verifyRecordings>>, native: boolean): void {
+function report(d: PhaseResult, v: PhaseResult, rec: Awaited<ReturnType<typeof verifyRecordings>>, native: boolean, bare: { processes: number; result: PhaseResult }[]): void {
   const vm = v.vigil!;
   const row = (name: string, r: PhaseResult) =>
     `| ${name} | ${r.latencies.length} | ${f2(pct(r.latencies, 0.5))} ms | ${f2(pct(r.latencies, 0.99))} ms | ${f2(pct(r.latencies, 0.999))} ms | ${f1(r.latencies[r.latencies.length - 1] ?? NaN)} ms | ${f2(r.clientLagP99)} ms / ${f2(r.clientCpu)} | ${f1(r.loadavg)} |`;
@@ -354,6 +383,10 @@ function report(d: PhaseResult, v: PhaseResult, rec: Awaited<ReturnType<typeof v
     row('direct: ssh2 client → sshd', d),
     row('via Vigil (recording on) → sshd', v),
     `| added by Vigil | | ${f2(pct(v.latencies, 0.5) - pct(d.latencies, 0.5))} ms | ${f2(pct(v.latencies, 0.99) - pct(d.latencies, 0.99))} ms | ${f2(pct(v.latencies, 0.999) - pct(d.latencies, 0.999))} ms | | | |`,
+    ...bare.map(
+      (b) =>
+        `| reference: bare ssh2 relay, no recording, ${b.processes} process${b.processes > 1 ? 'es' : ''} (added p50 / p99: ${f2(pct(b.result.latencies, 0.5) - pct(d.latencies, 0.5))} / ${f2(pct(b.result.latencies, 0.99) - pct(d.latencies, 0.99))} ms; relay ${f2(b.result.bareCores ?? NaN)} cores, machine ${f2(b.result.machineCores)}) ${row('', b.result).slice(4)}`,
+    ),
     enterRow('Enter keys alone, direct', d.enter),
     enterRow('Enter keys alone, via Vigil (each line goes through the command log first)', v.enter),
     '',
@@ -364,6 +397,12 @@ function report(d: PhaseResult, v: PhaseResult, rec: Awaited<ReturnType<typeof v
     `| ${N} sessions typing (mean / max) | ${f1(vm.activeMean)} / ${f1(vm.activeMax)} MiB | ${perSession(vm.activeMean)} / ${perSession(vm.activeMax)} |`,
     `| CPU with ${N} sessions idle (5 s) | ${f2(vm.idleCpuCores)} cores | |`,
     `| CPU while typing | ${f2(vm.cpuCores)} cores (${f1(vm.cpuCores * 100)}% of one), ${f1(((vm.cpuCores - vm.idleCpuCores) * 1e6) / (v.keysSent / SECONDS))} µs per key above idle | |`,
+    '',
+    `Whole machine busy while typing: direct ${f2(d.machineCores)} of ${os.cpus().length} cores, via Vigil ${f2(v.machineCores)}.`,
+    '',
+    '| Vigil thread while typing | cores running | cores runnable but waiting for a CPU |',
+    '|---|---|---|',
+    ...(v.threads ?? []).slice(0, 8).map((t) => `| ${t.name} | ${f2(t.run)} | ${f2(t.wait)} |`),
     '',
     '| Nothing lost | result |',
     '|---|---|',

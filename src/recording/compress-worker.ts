@@ -5,6 +5,7 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { compressCast, type CompressResult } from './cast-compress.js';
 import { sealCast, type SealResult } from './cast-seal.js';
+import { nameThread } from '../core/thread-name.js';
 
 /** A request from the main thread. */
 export type CompressRequest =
@@ -15,6 +16,7 @@ export type CompressRequest =
 export type CompressReply = { id: number; result: CompressResult | SealResult } | { id: number; error: string };
 
 const port = parentPort;
+nameThread('vigil-compress');
 if (!port) throw new Error('compress-worker must run in a worker thread');
 try {
   // On Linux the nice value is per thread: the relay and the API keep priority over compression.

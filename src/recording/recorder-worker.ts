@@ -2,6 +2,8 @@
 
 import { parentPort } from 'node:worker_threads';
 import { serveRecorders } from './recorder-host.js';
+import { nameThread } from '../core/thread-name.js';
 
 if (!parentPort) throw new Error('recorder-worker must run in a worker thread');
+nameThread('vigil-recorder');
 serveRecorders(parentPort);

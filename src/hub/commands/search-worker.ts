@@ -14,6 +14,7 @@ import { lineEvent, SyncCastLines } from '../../recording/keyframes/cast-lines.j
 import { openSearchDb, SearchTextWriter } from '../../store/search-index.js';
 import { WordBackfill, wordsPending } from '../../store/search-words.js';
 import { TextLines } from './text-lines.js';
+import { nameThread } from '../../core/thread-name.js';
 
 /** Messages from the main thread. */
 export type SearchWorkerRequest =
@@ -53,6 +54,7 @@ interface Job {
 }
 
 const port = parentPort;
+nameThread('vigil-search');
 if (!port) throw new Error('search-worker must run in a worker thread');
 const data = workerData as SearchWorkerData;
 const maxIndexed = data.maxIndexedBytes ?? 32 * 1024 * 1024;

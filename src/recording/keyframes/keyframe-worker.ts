@@ -9,6 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { setPriority } from 'node:os';
 import { KeyframeFollower } from './keyframe-files.js';
 import { castSize, isComplete, readIndex } from './keyframe-index.js';
+import { nameThread } from '../../core/thread-name.js';
 
 /** Messages from the main thread. */
 export type KeyframeWorkerRequest =
@@ -33,6 +34,7 @@ interface Job {
 
 const jobs = new Map<string, Job>();
 const port = parentPort;
+nameThread('vigil-keyframes');
 if (!port) throw new Error('keyframe-worker must run in a worker thread');
 let scheduled = false;
 try {

@@ -3,6 +3,7 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { renderVideo, type RenderVideoOptions } from './video-renderer.js';
+import { nameThread } from '../../core/thread-name.js';
 
 /** What the job hands the worker: the render options without callbacks or objects. */
 export type VideoWorkerData = Omit<RenderVideoOptions, 'onProgress' | 'atlas' | 'startedAt'> & { startedAtMs?: number };
@@ -11,6 +12,7 @@ export type VideoWorkerData = Omit<RenderVideoOptions, 'onProgress' | 'atlas' | 
 export type VideoWorkerMessage = { type: 'progress'; fraction: number } | { type: 'done' } | { type: 'failed'; error: string };
 
 const port = parentPort;
+nameThread('vigil-video');
 if (!port) throw new Error('video-worker must run in a worker thread');
 const data = workerData as VideoWorkerData;
 try {
