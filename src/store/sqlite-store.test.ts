@@ -174,3 +174,20 @@ describe('SqliteBlockRepo', () => {
     expect(listed).toMatchObject({ releasedBy: 'security', releasedAt: new Date(T0 + 1000) });
   });
 });
+
+describe('SqliteUserRepo login record', () => {
+  it('counts failures, clears them on a success, and writes nothing for a success after a clean record', async () => {
+    const u = await store.users.create({ username: 'alice', passwordHash: null, roles: [] });
+    const db = store.database.db;
+    const changes = async () => (await sql<{ n: number }>`select total_changes() as n`.execute(db)).rows[0]!.n;
+    expect(await store.users.recordFailure(u.id, () => null)).toBe(1);
+    expect(await store.users.recordFailure(u.id, (n) => (n >= 2 ? new Date(T0 + 60_000) : null))).toBe(2);
+    expect((await store.users.get(u.id))?.lockedUntil).toEqual(new Date(T0 + 60_000));
+    await store.users.recordSuccess(u.id);
+    const row = await db.selectFrom('users').select(['failed_logins', 'locked_until']).where('id', '=', u.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ failed_logins: 0, locked_until: null });
+    const before = await changes();
+    await store.users.recordSuccess(u.id);
+    expect(await changes()).toBe(before);
+  });
+});

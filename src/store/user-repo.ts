@@ -124,7 +124,13 @@ export class SqliteUserRepo implements UserRepo {
     });
   }
   async recordSuccess(id: number): Promise<void> {
-    await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', id).execute();
+    // Most logins follow a clean record: then nothing is written (no WAL frame, no write lock taken for long).
+    await this.db
+      .updateTable('users')
+      .set({ failed_logins: 0, locked_until: null })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('failed_logins', '!=', 0), eb('locked_until', 'is not', null)]))
+      .execute();
   }
   async totpSecret(id: number): Promise<string | null> {
     const r = await this.db.selectFrom('users').select('totp_secret').where('id', '=', id).executeTakeFirst();

@@ -75,6 +75,8 @@ export class SshAuthenticator {
   }
 
   private async decide(ctx: AuthContext, ip: string): Promise<User | null> {
+    // 'none' (every client's first attempt, to learn the methods) and unknown methods: refused before any lookup.
+    if (ctx.method !== 'password' && ctx.method !== 'keyboard-interactive' && ctx.method !== 'publickey') return null;
     const name = parseLogin(ctx.username).user;
     const user = name ? await this.o.users.byName(name) : null;
     switch (ctx.method) {

@@ -23,8 +23,13 @@ import { CommandAssembler, type CommandAssemblerOptions } from './command-assemb
 import { StdinLines } from './stdin-lines.js';
 import { decideLine, sameLine, showsKeys, stripPrompt } from './line-decision.js';
 import { cursorLine, lineEndingAt, type LineView } from './screen-lines.js';
+import { syncWriter } from '../mirror/xterm-internals.js';
 
 const { Terminal: HeadlessTerminal } = xtermHeadless;
+
+/** Output up to this many characters is parsed synchronously (a keystroke's echo, a prompt); more goes through
+ *  xterm's flow-controlled write, which yields to the event loop between chunks. */
+const SYNC_WRITE_CHARS = 4096;
 
 export type { TrackedCommand } from './command-assembler.js';
 export type { LineView } from './screen-lines.js';
@@ -63,6 +68,7 @@ interface Pending {
 
 export class CommandTracker {
   private readonly term: Terminal;
+  private readonly writeSync: (data: string) => void;
   private readonly reader: KeyReader;
   private readonly keys = new LineKeys();
   private readonly inputDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -96,6 +102,7 @@ export class CommandTracker {
     this.cmds = new CommandAssembler(o);
     this.stdin = new StdinLines(this.cmds);
     this.term = new HeadlessTerminal({ cols: o.cols, rows: o.rows, scrollback: 100, allowProposedApi: true, logLevel: 'off' });
+    this.writeSync = syncWriter(this.term);
     this.reader = new KeyReader(() => this.term.modes.bracketedPasteMode);
     this.term.onLineFeed(() => this.lineFeed());
   }
@@ -242,8 +249,9 @@ export class CommandTracker {
     this.scheduled = false;
     while (!this.inFlight && !this.disposed) {
       if (this.q.queuedOut > (this.o.maxBacklog ?? 2 * 1024 * 1024)) {
+        // Parsed at once (the loop goes on) or asynchronously (inFlight ends the loop; the callback resumes it).
         this.skip();
-        return;
+        continue;
       }
       if (this.deferred.length && !this.commit) {
         const keys = this.deferred;
@@ -257,8 +265,9 @@ export class CommandTracker {
       if (next.keysWaited) this.waited = true;
       const e = next.entry;
       if (e.kind === 'o') {
-        this.writeFrom(next.index);
-        return;
+        // A large batch is parsed asynchronously and pump() resumes from its callback; a small one at once.
+        if (this.writeFrom(next.index)) return;
+        continue;
       }
       this.q.take(next.index, 1);
       if (e.kind === 'r') this.term.resize(e.cols, e.rows);
@@ -275,19 +284,24 @@ export class CommandTracker {
     for (const w of this.idleWaiters) w();
   }
 
-  /** Writes consecutive output from queue index i (one batch) and waits for xterm to parse it. */
-  private writeFrom(i: number): void {
+  /** Writes consecutive output from queue index i (one batch). True when xterm parses it later (wait for pump()). */
+  private writeFrom(i: number): boolean {
     // While keys wait for a commit, stop at each line feed, so that they are handled right after it.
     const byLine = this.commit !== null && (this.deferred.length > 0 || !this.q.isHead(i) || this.commit.typeahead);
-    this.writeTerm(this.q.text(this.q.takeOutput(i, this.o.batchBytes ?? 64 * 1024, byLine)));
+    return this.writeTerm(this.q.text(this.q.takeOutput(i, this.o.batchBytes ?? 64 * 1024, byLine)));
   }
 
-  private writeTerm(text: string): void {
+  private writeTerm(text: string): boolean {
+    if (text.length <= SYNC_WRITE_CHARS) {
+      this.writeSync(text);
+      return false;
+    }
     this.inFlight = true;
     this.term.write(text, () => {
       this.inFlight = false;
       if (!this.disposed) this.pump();
     });
+    return true;
   }
 
   private handleKeys(keys: Key[], at: number, typeahead: boolean): void {
@@ -394,6 +408,7 @@ export class CommandTracker {
     this.reader.reset();
     const { text, size } = this.q.skip(this.o.tailBytes ?? 64 * 1024);
     if (size) this.term.resize(size.cols, size.rows);
+    // inFlight stops the caller's loop while xterm parses a large tail; a small one is parsed here.
     this.writeTerm(text);
   }
 }

@@ -117,3 +117,15 @@ export function charsetDesignator(charset: Charset): string {
   }
   return designators.get(charset) ?? 'B';
 }
+
+/**
+ * xterm's synchronous write, which parses at once instead of after a timer tick. For a caller that has no write of
+ * its own in flight (the command tracker's small chunks: a keystroke's echo would otherwise cost a timer and a
+ * callback per key per session on the relay thread).
+ */
+export function syncWriter(term: Terminal): (data: string) => void {
+  const c = (term as unknown as { _core?: { writeSync?: (data: string) => void } })._core;
+  const writeSync = c?.writeSync;
+  if (typeof writeSync !== 'function') throw new Error('@xterm/headless internals changed: no synchronous write');
+  return (data) => writeSync.call(c, data);
+}

@@ -37,7 +37,9 @@ export type BuilderStart =
   | { kind: 'keyframe'; time: number; cols: number; rows: number; data: string };
 
 export class KeyframeBuilder {
-  private readonly term: ReplayTerminal;
+  /** Made when first needed: a recording that ends before its first keyframe is due never pays for a terminal. */
+  private terminal: ReplayTerminal | null = null;
+  private readonly startSize: { cols: number; rows: number };
   private readonly limits: KeyframeThresholds;
   private pending: string[] = [];
   private pendingChars = 0;
@@ -48,13 +50,18 @@ export class KeyframeBuilder {
 
   constructor(private readonly sink: KeyframeSink, start: BuilderStart, limits: Partial<KeyframeThresholds> = {}) {
     this.limits = { ...DEFAULT_THRESHOLDS, ...limits };
-    this.term = new ReplayTerminal({ cols: start.cols, rows: start.rows });
+    this.startSize = { cols: start.cols, rows: start.rows };
     if (start.kind === 'keyframe') {
       this.term.write(start.data);
       this.lastTime = this.keyframeTime = start.time;
     } else {
       this.lastTime = this.keyframeTime = 0;
     }
+  }
+
+  private get term(): ReplayTerminal {
+    this.terminal ??= new ReplayTerminal(this.startSize);
+    return this.terminal;
   }
 
   /** Time of the last event seen. */
@@ -87,14 +94,20 @@ export class KeyframeBuilder {
     this.due = this.bytesSince >= this.limits.bytes || time - this.keyframeTime >= this.limits.seconds;
   }
 
-  /** The recording is complete at `castSize` bytes. */
+  /** The recording is complete at `castSize` bytes. Output not yet parsed is dropped: no keyframe follows the end. */
   end(castSize: number): void {
-    this.flush();
+    this.pending = [];
+    this.pendingChars = 0;
     this.sink.end(this.lastTime, castSize);
   }
 
+  /** True once the headless terminal exists (a keyframe was due, a resize came, or a batch filled up). */
+  get parsing(): boolean {
+    return this.terminal !== null;
+  }
+
   dispose(): void {
-    this.term.dispose();
+    this.terminal?.dispose();
   }
 
   private flush(): void {

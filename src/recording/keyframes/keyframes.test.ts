@@ -11,6 +11,7 @@ import { openCastSync } from '../cast-source.js';
 import { buildKeyframes, KeyframeFollower } from './keyframe-files.js';
 import { keyframeAt, keyframePaths, readIndex, readKeyframeSync, type KeyframeIndex } from './keyframe-index.js';
 import { ReplayTerminal } from './replay-terminal.js';
+import { KeyframeBuilder, type KeyframeSink } from './keyframe-builder.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-kf-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -64,6 +65,31 @@ function trickyCast(file: string, seed: number): number {
 }
 
 describe('keyframes', () => {
+  it('a session that ends before its first keyframe is due gets a complete index without a terminal being made', () => {
+    const file = path.join(dir, 'short.cast');
+    const cast = new CastFile(file, 80, 24);
+    cast.event(0.1, 'o', '$ echo hi\r\nhi\r\n');
+    cast.event(4, 'o', '$ exit\r\n');
+    cast.close();
+    const ends: number[] = [];
+    const sink: KeyframeSink = { keyframe: () => expect.fail('no keyframe is due'), idle: () => undefined, end: (d) => ends.push(d) };
+    const builder = new KeyframeBuilder(sink, { kind: 'header', cols: 80, rows: 24 });
+    const fd = openCastSync(file);
+    const lines = new SyncCastLines(fd, 0);
+    lines.next();
+    for (let line = lines.next(); line; line = lines.next()) builder.line(line);
+    fd.close();
+    builder.end(fs.statSync(file).size);
+    expect(builder.parsing).toBe(false);
+    expect(ends).toEqual([4]);
+    builder.dispose();
+    // Through the files: the index is complete (the player and the seek read it as they read any other).
+    const index = buildKeyframes(file);
+    expect(index.keyframes).toEqual([]);
+    expect(index.end?.duration).toBe(4);
+    expect(index.end?.castSize).toBe(fs.statSync(file).size);
+  });
+
   it('restore + replay equals a full replay at random times, across awkward terminal state', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const file = path.join(dir, `tricky${seed}.cast`);
