@@ -1,9 +1,10 @@
 // SSH authentication of Vigil users: password (+ TOTP by keyboard-interactive when enrolled) or a registered key, with lockout.
 
-import ssh2, { type AuthContext, type KeyboardAuthContext, type PasswordAuthContext, type PublicKeyAuthContext } from 'ssh2';
+import type { AuthContext, KeyboardAuthContext, PasswordAuthContext, PublicKeyAuthContext } from 'ssh2';
 import type { Clock } from '../../core/clock.js';
 import type { AuditRepo, PasswordHasher, UserRepo } from '../../core/ports.js';
 import type { User } from '../../core/types.js';
+import { PublicKeyCache } from './fast-keys.js';
 import { parseLogin } from './target-syntax.js';
 
 /** Minimal logger (pino satisfies it). */
@@ -46,6 +47,7 @@ let dummyHash: Promise<string> | null = null;
  * (a client with several keys in its agent would lock itself out).
  */
 export class SshAuthenticator {
+  private readonly publicKeys = new PublicKeyCache();
   private readonly maxFailures: number;
   private readonly lockMs: number;
 
@@ -148,9 +150,8 @@ export class SshAuthenticator {
     // Refused quietly (no failure counted); keyboard-interactive, tried next, tells the user to enrol.
     if (await this.mustEnrol(user, name, ip, 'publickey')) return null;
     for (const k of await this.o.users.keys(user.id)) {
-      const parsed = ssh2.utils.parseKey(k.publicKey);
-      if (parsed instanceof Error) continue;
-      const key = Array.isArray(parsed) ? parsed[0] : parsed;
+      const key = this.publicKeys.get(k.publicKey);
+      if (key instanceof Error) continue;
       if (!key.getPublicSSH().equals(ctx.key.data)) continue;
       // Without a signature the client only asks whether the key would do; ssh2 answers PK_OK on accept.
       if (!ctx.signature || !ctx.blob) return user;

@@ -7,6 +7,7 @@ import ssh2, { type Connection, type PseudoTtyInfo, type Server, type Session, t
 import type { User } from '../../core/types.js';
 import { errMessage, type GatewayLogger, type SshAuthenticator } from './auth.js';
 import { ConnectionGuard, type Admission, type ConnectionLimits } from './connection-guard.js';
+import { parseFastKey } from './fast-keys.js';
 import { PortForwarder } from './port-forward.js';
 import { SessionChannel, type SessionChannelDeps } from './session-channel.js';
 import { parseLogin, type LoginTarget } from './target-syntax.js';
@@ -55,7 +56,12 @@ export class SshGateway {
     this.guard = new ConnectionGuard({ ...o.limits, logger: o.logger });
     const admissions = this.admissions;
     // ssh2's own listener is never used: sockets come from ours (injectSocket), so limits apply before any parsing.
-    this.ssh = new ssh2.Server({ hostKeys: o.hostKeys, ident: 'Vigil', keepaliveInterval: 30_000, keepaliveCountMax: 3 }, (client, info) =>
+    // Parsed here with fast signatures; a key ssh2 cannot parse is passed as given, for ssh2's own error.
+    const hostKeys = o.hostKeys.map((k) => {
+      const parsed = parseFastKey(k);
+      return parsed instanceof Error ? k : { key: parsed };
+    });
+    this.ssh = new ssh2.Server({ hostKeys, ident: 'Vigil', keepaliveInterval: 30_000, keepaliveCountMax: 3 }, (client, info) =>
       this.onConnection(client, info.ip ?? 'unknown', admissions.get(`${info.ip}:${info.port}`)),
     );
     this.tcp = net.createServer((socket) => {

@@ -1,10 +1,11 @@
 // Connects to a device with a vaulted credential (ssh2 Client), verifying or pinning the device's host key.
 
-import ssh2, { type Client, type ConnectConfig } from 'ssh2';
+import ssh2, { type Client, type ConnectConfig, type PublicKeyAuthMethod } from 'ssh2';
 import { VigilError } from '../../core/errors.js';
 import type { DeviceRepo, SecretBox } from '../../core/ports.js';
 import type { Credential, Device } from '../../core/types.js';
 import { errMessage, type GatewayLogger } from './auth.js';
+import { parseFastKey } from './fast-keys.js';
 
 export interface TargetConnectorOptions {
   devices: DeviceRepo;
@@ -81,7 +82,7 @@ export class TargetConnector {
         return !mismatch;
       },
       ...(pinned ? { algorithms: { serverHostKey: algorithmsFor(pinned.type) as never } } : {}),
-      ...(credential.kind === 'key' ? { privateKey: secret } : { password: secret, tryKeyboard: true }),
+      ...(credential.kind === 'key' ? keyLogin(credential.account, secret) : { password: secret, tryKeyboard: true }),
     };
     if (credential.kind === 'password') {
       // Some sshd only offer keyboard-interactive; answer every prompt with the vaulted password.
@@ -134,4 +135,15 @@ export class TargetConnector {
     // ssh2's protocol errors name algorithms and states, never the credential: safe to pass on, trimmed.
     return `target connection failed: ${err.message.slice(0, 200)}`;
   }
+}
+
+/**
+ * Logs in with the vaulted private key parsed once with fast signatures (ssh2's `privateKey` option takes only text,
+ * its auth handler a parsed key). A key ssh2 cannot parse is given as text, so that ssh2 reports why.
+ */
+function keyLogin(username: string, secret: string): Partial<ConnectConfig> {
+  const key = parseFastKey(secret);
+  if (key instanceof Error) return { privateKey: secret };
+  const login: PublicKeyAuthMethod = { type: 'publickey', username, key };
+  return { authHandler: [login] };
 }
