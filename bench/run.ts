@@ -10,6 +10,7 @@ import { startSshd, type Sshd } from '../test/helpers/sshd.js';
 import { openSeeder, userKeyPair } from '../test/helpers/seed.js';
 import { newDataDir, startVigilProcess, type VigilProcess } from '../test/helpers/vigil.js';
 import { dataPaths } from '../src/core/config.js';
+import { startBareRelay, type BareRelay } from './bare-relay-process.js';
 
 const TEXT_BYTES = Number(process.env.BENCH_TEXT_MB ?? 200) * 1e6;
 const BINARY_BYTES = Number(process.env.BENCH_BINARY_MB ?? 50) * 1e6;
@@ -76,7 +77,8 @@ function threadCpu(pid: number): string {
     .map((tid) => {
       const stat = fs.readFileSync(`${dir}/${tid}/stat`, 'utf8');
       const f = stat.split(') ')[1]!.split(' ');
-      return { name: `${tid} nice ${f[16]}`, s: (Number(f[11]) + Number(f[12])) / 100 };
+      const comm = fs.readFileSync(`${dir}/${tid}/comm`, 'utf8').trim();
+      return { name: `${comm} (${tid}, nice ${f[16]})`, s: (Number(f[11]) + Number(f[12])) / 100 };
     })
     .filter((t) => t.s >= 0.1)
     .sort((a, b) => b.s - a.s)
@@ -208,6 +210,7 @@ const f2 = (n: number) => n.toFixed(2);
 async function main(): Promise<void> {
   let sshd: Sshd | null = null;
   let vigil: VigilProcess | null = null;
+  let bare: BareRelay | null = null;
   const dataDir = newDataDir();
   const work = fs.mkdtempSync(path.join(path.dirname(dataDir), 'vigil-bench-'));
   try {
@@ -223,6 +226,8 @@ async function main(): Promise<void> {
     await seeder.close();
     vigil = await startVigilProcess({ dataDir, env: { VIGIL_LOG_LEVEL: 'info' }, nodeArgs: process.env.BENCH_VIGIL_NODE_ARGS?.split(' ').filter(Boolean) });
     const native = /"nativeCrypto":true/.test(vigil.stdout());
+    // The SSH library alone (no recording): what a relay in Node can do on this machine, next to Vigil.
+    bare = await startBareRelay({ targetPort: sshd.port, user: sshd.user, keyPath: sshd.privateKeyPath, processes: 1 });
 
     // OpenSSH client config: one file, so the ProxyJump hop authenticates with the same key.
     const cfg = path.join(work, 'ssh_config');
@@ -231,18 +236,20 @@ async function main(): Promise<void> {
       cfg,
       `Host target jump\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.privateKeyPath}\n${common}` +
         `Host viajump\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.privateKeyPath}\n  ProxyJump jump\n${common}` +
-        `Host vigil\n  HostName 127.0.0.1\n  Port ${vigil.sshPort}\n  User alice[${sshd.user}@web01]\n  IdentityFile ${aliceKey}\n${common}`,
+        `Host vigil\n  HostName 127.0.0.1\n  Port ${vigil.sshPort}\n  User alice[${sshd.user}@web01]\n  IdentityFile ${aliceKey}\n${common}` +
+        `Host bare\n  HostName 127.0.0.1\n  Port ${bare.port}\n  User any\n  IdentityFile ${aliceKey}\n${common}`,
     );
     const direct: Route = { name: 'direct', args: ['-F', cfg, '-T', 'target'] };
     const jump: Route = { name: 'ProxyJump', args: ['-F', cfg, '-T', 'viajump'] };
     const viaVigil: Route = { name: 'Vigil', args: ['-F', cfg, '-T', 'vigil'] };
+    const viaBare: Route = { name: 'bare', args: ['-F', cfg, '-T', 'bare'] };
 
     const log = (s: string) => process.stderr.write(`${s}\n`);
     log(`bench: sshd :${sshd.port}, Vigil :${vigil.sshPort} (native crypto ${native ? 'loaded' : 'MISSING'}), ${TEXT_BYTES / 1e6} MB text, ${BINARY_BYTES / 1e6} MB binary, ${KEYS} keys`);
     vigilCpu.pid = vigil.child.pid!;
-    const textRuns = await compare([direct, jump, viaVigil], TEXT_CMD, 3, vigilCpu.text);
-    const text = { direct: textRuns.get('direct')!, jump: textRuns.get('ProxyJump')!, vigil: textRuns.get('Vigil')! };
-    log(`text: direct ${f1(mbps(text.direct))} MB/s, ProxyJump ${f1(mbps(text.jump))}, Vigil ${f1(mbps(text.vigil))}`);
+    const textRuns = await compare([direct, jump, viaBare, viaVigil], TEXT_CMD, 3, vigilCpu.text);
+    const text = { direct: textRuns.get('direct')!, jump: textRuns.get('ProxyJump')!, bare: textRuns.get('bare')!, vigil: textRuns.get('Vigil')! };
+    log(`text: direct ${f1(mbps(text.direct))} MB/s, ProxyJump ${f1(mbps(text.jump))}, bare ssh2 relay ${f1(mbps(text.bare))}, Vigil ${f1(mbps(text.vigil))}`);
     const binRuns = await compare([direct, viaVigil], BINARY_CMD, 3, vigilCpu.binary);
     const bin = { direct: binRuns.get('direct')!, vigil: binRuns.get('Vigil')! };
     log(`binary: direct ${f1(mbps(bin.direct))} MB/s, Vigil ${f1(mbps(bin.vigil))}`);
@@ -272,6 +279,7 @@ async function main(): Promise<void> {
       '|---|---|---|',
       row(`${TEXT_BYTES / 1e6} MB text, OpenSSH direct`, text.direct, text.direct),
       row(`${TEXT_BYTES / 1e6} MB text, OpenSSH ProxyJump`, text.jump, text.direct),
+      row(`${TEXT_BYTES / 1e6} MB text, reference: bare ssh2 relay (bench/bare-relay.ts, no recording)`, text.bare, text.direct),
       row(`${TEXT_BYTES / 1e6} MB text, Vigil (recording on)`, text.vigil, text.direct),
       `| Vigil vs ProxyJump (text) | | ${f2(mbps(text.vigil) / mbps(text.jump))}× |`,
       row(`${BINARY_BYTES / 1e6} MB /dev/urandom, OpenSSH direct`, bin.direct, bin.direct),
@@ -300,6 +308,7 @@ async function main(): Promise<void> {
     if (vigil) process.stderr.write(`Vigil log tail:\n${vigil.stdout().split('\n').slice(-15).join('\n')}\n`);
     throw err;
   } finally {
+    await bare?.stop();
     await vigil?.stop();
     await sshd?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
