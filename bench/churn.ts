@@ -76,6 +76,8 @@ interface Snapshot {
   sessionsActive: number;
   /** Open fds by kind (socket, pipe, anon_inode, file...). */
   fdKinds: Record<string, number>;
+  /** Vigil's threads by name: a worker started between two snapshots brings its own fds. */
+  threads: string[];
 }
 
 function fdKinds(pid: number): Record<string, number> {
@@ -107,6 +109,7 @@ async function snapshot(pid: number, metrics: () => Promise<Map<string, number>>
     timers: get('vigil_nodejs_active_resources{type="Timeout"}') || 0,
     sessionsActive: get('vigil_sessions_active'),
     fdKinds: kinds,
+    threads: [...readThreads(pid).values()].map((t) => t.name).filter((n) => n.startsWith('vigil-')).sort(),
   };
 }
 
@@ -229,7 +232,14 @@ async function main(): Promise<void> {
     }
 
     const prof = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : [];
-    vigil = await startVigilProcess({ dataDir, nodeArgs: ['--inspect=127.0.0.1:0', ...prof], env: { VIGIL_LOG_LEVEL: 'info' } });
+    vigil = await startVigilProcess({ dataDir, nodeArgs: ['--inspect=127.0.0.1:0', ...prof], env: {
+        VIGIL_LOG_LEVEL: 'info',
+        // Closed recordings are compressed within seconds, not after 30 s, so that compression (and its worker) is
+        // part of the steady state measured, warm-up included, as it is on a gateway that has run for a while.
+        VIGIL_COMPRESSION_SETTLE_MS: '1000',
+        VIGIL_COMPRESSION_INTERVAL_MS: '2000',
+      },
+    });
     const pid = vigil.child.pid!;
     // The API starts after the gateway reported its port: wait for its line too.
     const apiLine = /\{[^\n]*"msg":"web console and API listening"[^\n]*\}/;
@@ -344,6 +354,7 @@ function report(before: Snapshot, after: Snapshot, heap: ReturnType<typeof heapG
     '',
     `| Vigil (after ${SETTLE_MS / 1000} s settle and a full GC) | before | after | change |`,
     '|---|---|---|---|',
+    `| Vigil worker threads | ${before.threads.join(', ')} | ${after.threads.join(', ')} | |`,
     row('open file descriptors (/proc)', before.fds, after.fds),
     ...kinds.map((k) => row(`  of which ${k}`, before.fdKinds[k] ?? 0, after.fdKinds[k] ?? 0)),
     row('active handles (metrics)', before.handles, after.handles),
