@@ -13,8 +13,8 @@ export interface BareRelay {
 }
 
 /** A bare ssh2 relay to 127.0.0.1:targetPort as `user` with the key in `keyPath`, over `processes` processes. */
-export async function startBareRelay(o: { targetPort: number; user: string; keyPath: string; processes: number }): Promise<BareRelay> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '--target-port', String(o.targetPort), '--target-user', o.user, '--key', o.keyPath, '--processes', String(o.processes)], {
+export async function startBareRelay(o: { targetPort: number; user: string; keyPath: string; processes: number; nodeArgs?: string[] }): Promise<BareRelay> {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', SCRIPT, '--target-port', String(o.targetPort), '--target-user', o.user, '--key', o.keyPath, '--processes', String(o.processes)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {

@@ -40,6 +40,8 @@ if (cluster.isPrimary && processes > 1) {
   });
 } else {
   serve(Number(process.env.BARE_RELAY_PORT ?? args.port));
+  // A normal exit, so that --cpu-prof writes its profile.
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 function freePort(): Promise<number> {

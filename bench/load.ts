@@ -344,7 +344,7 @@ async function main(): Promise<void> {
     const bare: { processes: number; result: PhaseResult }[] = [];
     for (const n of args.bare.split(',').filter(Boolean).map(Number)) {
       await sleep(3000);
-      const relay = await startBareRelay({ targetPort: sshd.port, user: sshd.user, keyPath: sshd.privateKeyPath, processes: n });
+      const relay = await startBareRelay({ targetPort: sshd.port, user: sshd.user, keyPath: sshd.privateKeyPath, processes: n, nodeArgs: prof });
       try {
         const cpu0 = treeCpuS(relay.child.pid!);
         const t0 = performance.now();

@@ -257,6 +257,7 @@ async function main(): Promise<void> {
     log(`Vigil CPU per MB: text ${perMB(vigilCpu.text)}; binary ${perMB(vigilCpu.binary)}`);
     if (process.env.BENCH_THREADS) log(`Vigil CPU by thread so far: ${threadCpu(vigilCpu.pid)}`);
     if (text.vigil.bytes !== TEXT_BYTES || bin.vigil.bytes !== BINARY_BYTES) throw new Error(`Vigil lost output: ${text.vigil.bytes} / ${bin.vigil.bytes}`);
+    if (text.bare.bytes !== TEXT_BYTES) throw new Error(`the bare relay lost output: ${text.bare.bytes} of ${TEXT_BYTES} bytes`);
 
     const directCfg: ConnectConfig = { host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKey: sshd.privateKey };
     const vigilCfg: ConnectConfig = { host: '127.0.0.1', port: vigil.sshPort, username: `alice[${sshd.user}@web01]`, privateKey: keys.privateKey };
