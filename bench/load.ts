@@ -327,7 +327,8 @@ async function main(): Promise<void> {
     for (const s of direct.sessions) s.close();
     await sleep(3000);
 
-    const prof = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : [];
+    // BENCH_VIGIL_NODE_ARGS (as in run.ts), e.g. "--perf-basic-prof" to read Vigil and the bare relay with perf.
+    const prof = [...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : []), ...(process.env.BENCH_VIGIL_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     vigil = await startVigilProcess({ dataDir, nodeArgs: prof, env: { VIGIL_LOG_LEVEL: 'info' } });
     const pid = vigil.child.pid!;
     const vigilCfg: ConnectConfig = { host: '127.0.0.1', port: vigil.sshPort, username: `alice[${sshd.user}@web01]`, privateKey: keys.privateKey };
