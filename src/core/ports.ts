@@ -149,6 +149,13 @@ export interface SessionQuery {
   pageSize?: number;
 }
 
+/** A live session's byte counters. */
+export interface CounterUpdate {
+  id: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
 export interface SessionRepo {
   create(s: NewSession): Promise<SessionRecord>;
   get(id: number): Promise<SessionRecord | null>;
@@ -156,8 +163,8 @@ export interface SessionRepo {
   getMany(ids: readonly number[]): Promise<SessionRecord[]>;
   bySessionId(sessionId: string): Promise<SessionRecord | null>;
   end(id: number, end: SessionEnd): Promise<void>;
-  /** Live byte counters, updated while the session runs. */
-  updateCounters(id: number, bytesIn: number, bytesOut: number): Promise<void>;
+  /** Live byte counters, updated while sessions run: all of them in one transaction (all or none). */
+  updateCounters(rows: readonly CounterUpdate[]): Promise<void>;
   query(q: SessionQuery): Promise<{ items: SessionRecord[]; total: number }>;
   /** Sessions still marked active (for crash recovery at start-up). */
   listActive(): Promise<SessionRecord[]>;

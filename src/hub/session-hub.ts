@@ -355,21 +355,26 @@ export class SessionHub {
   }
 
   /**
-   * Saves the counters of sessions that moved since the last save (idle ones cost nothing). A failure (the database
-   * busy with another process's lock) ends this round: each further write would wait the whole busy timeout on
-   * the relay's thread, so the rest wait for the next tick.
+   * Saves the counters of sessions that moved since the last save (idle ones cost nothing), all in one transaction:
+   * one write per round however many sessions run. A failure (the database busy with another process's lock) fails
+   * the round whole; the next tick writes the counters again.
    */
   private async saveCounters(): Promise<void> {
+    const moved: { id: number; bytesIn: number; bytesOut: number }[] = [];
     for (const s of this.live.values()) {
       if (s.ended) continue;
       const saved = this.savedCounters.get(s.id);
       if (saved && saved.bytesIn === s.bytesIn && saved.bytesOut === s.bytesOut) continue;
+      moved.push({ id: s.id, bytesIn: s.bytesIn, bytesOut: s.bytesOut });
+    }
+    if (moved.length > 0) {
       try {
-        await this.o.sessions.updateCounters(s.id, s.bytesIn, s.bytesOut);
+        // One transaction for the round: a busy database fails it once, and the next round catches up.
+        await this.o.sessions.updateCounters(moved);
       } catch {
         return;
       }
-      this.savedCounters.set(s.id, { bytesIn: s.bytesIn, bytesOut: s.bytesOut });
+      for (const m of moved) this.savedCounters.set(m.id, { bytesIn: m.bytesIn, bytesOut: m.bytesOut });
     }
     for (const id of this.savedCounters.keys()) if (!this.live.has(id)) this.savedCounters.delete(id);
   }

@@ -191,3 +191,18 @@ describe('SqliteUserRepo login record', () => {
     expect(await changes()).toBe(before);
   });
 });
+
+describe('SqliteSessionRepo counters', () => {
+  it('updates the counters of many sessions in one call, past the statement chunk, and leaves the others alone', async () => {
+    const made = [];
+    for (let i = 0; i < 650; i++) made.push(await store.sessions.create(session(100 + i)));
+    const rows = made.slice(0, 640).map((s, i) => ({ id: s.id, bytesIn: i * 3 + 1, bytesOut: i * 7 + 2 }));
+    await store.sessions.updateCounters(rows);
+    const after = await store.sessions.getMany(made.map((s) => s.id));
+    const byId = new Map(after.map((s) => [s.id, s]));
+    for (const [i, r] of rows.entries()) expect(byId.get(r.id), `row ${i}`).toMatchObject({ bytesIn: r.bytesIn, bytesOut: r.bytesOut });
+    for (const s of made.slice(640)) expect(byId.get(s.id)).toMatchObject({ bytesIn: 0, bytesOut: 0 });
+    await store.sessions.updateCounters([]);
+  });
+});
+
