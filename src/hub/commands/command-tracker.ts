@@ -16,55 +16,23 @@
 
 import xtermHeadless from '@xterm/headless';
 import type { Terminal } from '@xterm/headless';
-import type { Clock } from '../../core/clock.js';
 import { KeyReader, LineKeys, type Key } from './key-line.js';
 import { TrackerQueue } from './tracker-queue.js';
-import { CommandAssembler, type CommandAssemblerOptions } from './command-assembler.js';
+import { CommandAssembler } from './command-assembler.js';
 import { StdinLines } from './stdin-lines.js';
 import { decideLine, sameLine, showsKeys, stripPrompt } from './line-decision.js';
 import { cursorLine, lineEndingAt, type LineView } from './screen-lines.js';
 import { syncWriter } from '../mirror/xterm-internals.js';
+import type { CommandTrackerOptions, Pending } from './tracker-options.js';
 
 const { Terminal: HeadlessTerminal } = xtermHeadless;
 
-/** Output up to this many characters is parsed synchronously (a keystroke's echo, a prompt); more goes through
- *  xterm's flow-controlled write, which yields to the event loop between chunks. */
+/** Output up to this many characters is parsed at once (an echo, a prompt); more through xterm's flow-controlled write. */
 const SYNC_WRITE_CHARS = 4096;
 
 export type { TrackedCommand } from './command-assembler.js';
 export type { LineView } from './screen-lines.js';
-
-export interface CommandTrackerOptions extends CommandAssemblerOptions {
-  cols: number;
-  rows: number;
-  clock: Clock;
-  /** Output bytes queued beyond which the tracker skips to the tail (default 2 MiB). */
-  maxBacklog?: number;
-  tailBytes?: number;
-  batchBytes?: number;
-  commitTimeoutMs?: number;
-  /** Output queued, while nobody needs the screen, beyond which all but the tail is dropped unparsed (default 256 KiB). */
-  lazyBacklog?: number;
-  /** How long output must pause before it is parsed when nobody needs the screen (default 50 ms). */
-  idleParseMs?: number;
-  /**
-   * No pty: nothing is echoed by design and each line of input is read by the shell as the bytes it is sent (no
-   * line editing: control characters and escape sequences are part of the line; only a line feed ends it, and an
-   * unfinished last line runs when the input ends). The lines are the commands; the screen plays no part.
-   */
-  keysOnly?: boolean;
-}
-
-interface Pending {
-  at: number;
-  prompt: string;
-  keys: string;
-  certain: boolean;
-  /** Typed before the previous line was committed: its echo may come after other output (see lineFeed). */
-  typeahead: boolean;
-  /** The line on screen when Enter was handled. */
-  lineAtEnter: string;
-}
+export type { CommandTrackerOptions } from './tracker-options.js';
 
 export class CommandTracker {
   private readonly term: Terminal;
@@ -249,7 +217,6 @@ export class CommandTracker {
     this.scheduled = false;
     while (!this.inFlight && !this.disposed) {
       if (this.q.queuedOut > (this.o.maxBacklog ?? 2 * 1024 * 1024)) {
-        // Parsed at once (the loop goes on) or asynchronously (inFlight ends the loop; the callback resumes it).
         this.skip();
         continue;
       }
@@ -408,7 +375,6 @@ export class CommandTracker {
     this.reader.reset();
     const { text, size } = this.q.skip(this.o.tailBytes ?? 64 * 1024);
     if (size) this.term.resize(size.cols, size.rows);
-    // inFlight stops the caller's loop while xterm parses a large tail; a small one is parsed here.
     this.writeTerm(text);
   }
 }
