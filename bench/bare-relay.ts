@@ -9,6 +9,7 @@
 
 import cluster from 'node:cluster';
 import fs from 'node:fs';
+import net from 'node:net';
 import { parseArgs } from 'node:util';
 import ssh2, { type ClientChannel, type PseudoTtyInfo, type ServerChannel } from 'ssh2';
 
@@ -46,11 +47,9 @@ if (cluster.isPrimary && processes > 1) {
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
-    void import('node:net').then(({ default: net }) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
     });
   });
 }

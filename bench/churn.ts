@@ -18,7 +18,7 @@ import { openSeeder, userKeyPair } from '../test/helpers/seed.js';
 import { startSshd, type Sshd } from '../test/helpers/sshd.js';
 import { newDataDir, startVigilProcess, type VigilProcess } from '../test/helpers/vigil.js';
 import { startBareRelay } from './bare-relay-process.js';
-import { machineCores, readMachine, readThreads, threadLoad, treeCpuS } from './proc-stats.js';
+import { machineCores, readMachine, readProc, readThreads, threadLoad, treeCpuS } from './proc-stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
     log(`before: ${JSON.stringify({ ...before, census: undefined })}`);
 
     log(`churn: ${RATE} sessions/s for ${SECONDS} s`);
-    const cpu0 = readCpu(pid);
+    const cpu0 = readProc(pid).cpuS;
     const client0 = process.cpuUsage();
     const machine0 = readMachine();
     const threads0 = readThreads(pid);
@@ -277,7 +277,7 @@ async function main(): Promise<void> {
     const machine = machineCores(machine0);
     const threads = threadLoad(threads0, readThreads(pid), r.wallS);
     clearInterval(sampler);
-    const cpu = (readCpu(pid) - cpu0) / r.wallS;
+    const cpu = (readProc(pid).cpuS - cpu0) / r.wallS;
     const clientCpu = process.cpuUsage(client0);
 
     // Every session row closed: the store agrees with the metrics gauge.
@@ -299,11 +299,6 @@ async function main(): Promise<void> {
     await sshd?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function readCpu(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 const f1 = (n: number) => n.toFixed(1);

@@ -11,6 +11,7 @@ import { openSeeder, userKeyPair } from '../test/helpers/seed.js';
 import { newDataDir, startVigilProcess, type VigilProcess } from '../test/helpers/vigil.js';
 import { dataPaths } from '../src/core/config.js';
 import { startBareRelay, type BareRelay } from './bare-relay-process.js';
+import { readProc } from './proc-stats.js';
 
 const TEXT_BYTES = Number(process.env.BENCH_TEXT_MB ?? 200) * 1e6;
 const BINARY_BYTES = Number(process.env.BENCH_BINARY_MB ?? 50) * 1e6;
@@ -172,16 +173,11 @@ async function echoLatency(cfg: ConnectConfig): Promise<{ p50: number; p99: numb
   }
 }
 
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 /** Reads a huge exec output at ~4 MB/s through Vigil while sampling Vigil's RSS. */
 async function slowReader(cfg: ConnectConfig, pid: number, seconds: number): Promise<{ before: number; max: number; after: number; readMB: number }> {
   const client = await connect(cfg);
   try {
-    const before = rssMiB(pid);
+    const before = readProc(pid).rssMiB;
     const ch = await new Promise<ClientChannel>((resolve, reject) => client.exec(`yes 'slow reader line of text 0123456789' | head -c 2000000000`, (e, c) => (e ? reject(e) : resolve(c))));
     let read = 0;
     let max = before;
@@ -193,9 +189,9 @@ async function slowReader(cfg: ConnectConfig, pid: number, seconds: number): Pro
       let got = 0;
       while (got < 64 * 1024 && (chunk = (ch.read(16 * 1024) ?? ch.read()) as Buffer | null)) got += chunk.length;
       read += got;
-      max = Math.max(max, rssMiB(pid));
+      max = Math.max(max, readProc(pid).rssMiB);
     }
-    const after = rssMiB(pid);
+    const after = readProc(pid).rssMiB;
     ch.close();
     return { before, max, after, readMB: read / 1e6 };
   } finally {

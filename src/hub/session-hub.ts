@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import { VigilError } from '../core/errors.js';
-import type { BlockRepo, EventRepo, RecordingStore, SessionRepo } from '../core/ports.js';
+import type { BlockRepo, CounterUpdate, EventRepo, RecordingStore, SessionRepo } from '../core/ports.js';
 import type { SessionEventName, SessionProtocol, SessionRecord, SessionType } from '../core/types.js';
 import { LiveStream, type LiveMirror } from './live-stream.js';
 import { LiveSession, type SessionOutcome, type SessionTap } from './live-session.js';
@@ -360,7 +360,7 @@ export class SessionHub {
    * the round whole; the next tick writes the counters again.
    */
   private async saveCounters(): Promise<void> {
-    const moved: { id: number; bytesIn: number; bytesOut: number }[] = [];
+    const moved: CounterUpdate[] = [];
     for (const s of this.live.values()) {
       if (s.ended) continue;
       const saved = this.savedCounters.get(s.id);
@@ -369,7 +369,6 @@ export class SessionHub {
     }
     if (moved.length > 0) {
       try {
-        // One transaction for the round: a busy database fails it once, and the next round catches up.
         await this.o.sessions.updateCounters(moved);
       } catch {
         return;
